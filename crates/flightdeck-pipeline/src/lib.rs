@@ -1,0 +1,21 @@
+//! The pipeline between ingest and store: [`Processor`]s (normalize, and later enrich, redact,
+//! sample, forward) and the [`Runner`] that applies them and feeds the store's single writer.
+//!
+//! Processors run on the ingest threads that decoded the data, in order; the writer thread groups
+//! queued requests into one transaction and acknowledges each request only after the commit.
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! use flightdeck_pipeline::{Normalize, Runner, RunnerConfig};
+//! # fn store() -> Arc<dyn flightdeck_store::Store> { unimplemented!() }
+//! let runner = Runner::start(vec![Box::new(Normalize::default())], store(), RunnerConfig::default())
+//!     .unwrap();
+//! // hand `runner` to flightdeck_ingest::Receiver::new as its Sink
+//! runner.shutdown();
+//! ```
+
+pub mod processor;
+pub mod runner;
+
+pub use processor::{Normalize, Processor};
+pub use runner::{Runner, RunnerConfig, WriterSnapshot, WriterStats};

@@ -1,0 +1,238 @@
+//! Query-string parsing shared by the API areas: time ranges, filters, durations. Unknown
+//! parameters are errors, so a typo never silently widens a query.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use flightdeck_model::StatusCode;
+use flightdeck_store::{SpanFilter, TimeRange};
+
+use crate::error::ApiError;
+
+/// Parsed query parameters; each is taken once by name, and [`Params::finish`] rejects leftovers.
+#[derive(Debug, Default)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+}
+
+/// Nanoseconds since the epoch, now.
+pub fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or_default()
+}
+
+impl Params {
+    /// Parses a raw query string (`a=1&b=2&b=3`).
+    pub fn parse(raw: Option<&str>) -> Result<Self, ApiError> {
+        let pairs = match raw {
+            None | Some("") => Vec::new(),
+            Some(raw) => serde_urlencoded::from_str::<Vec<(String, String)>>(raw)
+                .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?,
+        };
+        Ok(Params { pairs })
+    }
+
+    /// Removes and returns the last value of `key`; empty values count as absent.
+    pub fn take(&mut self, key: &str) -> Option<String> {
+        let mut found = None;
+        self.pairs.retain(|(k, v)| {
+            if k == key {
+                found = Some(v.clone());
+                false
+            } else {
+                true
+            }
+        });
+        found.filter(|v| !v.is_empty())
+    }
+
+    /// Removes and returns all values of `key`.
+    pub fn take_all(&mut self, key: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        self.pairs.retain(|(k, v)| {
+            if k == key {
+                found.push(v.clone());
+                false
+            } else {
+                true
+            }
+        });
+        found
+    }
+
+    /// Fails on any parameter not taken.
+    pub fn finish(self) -> Result<(), ApiError> {
+        match self.pairs.first() {
+            None => Ok(()),
+            Some((key, _)) => Err(ApiError::BadRequest(format!(
+                "unknown query parameter `{key}`"
+            ))),
+        }
+    }
+
+    /// An integer parameter within bounds.
+    pub fn usize(&mut self, key: &str, default: usize, max: usize) -> Result<usize, ApiError> {
+        match self.take(key) {
+            None => Ok(default),
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=max).contains(&n) => Ok(n),
+                _ => Err(ApiError::BadRequest(format!(
+                    "`{key}` must be an integer from 1 to {max}, got {v:?}"
+                ))),
+            },
+        }
+    }
+
+    /// A duration such as `250ms`, `1.5s`, `2m` or `1h30m`.
+    pub fn duration(&mut self, key: &str) -> Result<Option<Duration>, ApiError> {
+        self.take(key).map(|v| parse_duration(key, &v)).transpose()
+    }
+
+    /// The time range: `start` / `end` (RFC 3339 or epoch seconds, ms, µs or ns), or `since`
+    /// (a duration back from now). Defaults to the last `default_since`.
+    pub fn range(&mut self, default_since: Duration) -> Result<TimeRange, ApiError> {
+        let now = now_ns();
+        let start = self
+            .take("start")
+            .map(|v| parse_time("start", &v))
+            .transpose()?;
+        let end = self
+            .take("end")
+            .map(|v| parse_time("end", &v))
+            .transpose()?;
+        let since = self.duration("since")?;
+        if since.is_some() && start.is_some() {
+            return Err(ApiError::BadRequest(
+                "give either `since` or `start`, not both".into(),
+            ));
+        }
+        let end_ns = end.unwrap_or(now);
+        let start_ns = match start {
+            Some(start) => start,
+            None => end_ns.saturating_sub(since.unwrap_or(default_since).as_nanos() as i64),
+        };
+        if start_ns >= end_ns {
+            return Err(ApiError::BadRequest(
+                "the time range is empty: `start` must be before `end`".into(),
+            ));
+        }
+        Ok(TimeRange { start_ns, end_ns })
+    }
+
+    /// The span filters shared by search and aggregates.
+    pub fn span_filter(&mut self) -> Result<SpanFilter, ApiError> {
+        let status = match self.take("status").as_deref() {
+            None => None,
+            Some("error") => Some(StatusCode::Error),
+            Some("ok") => Some(StatusCode::Ok),
+            Some("unset") => Some(StatusCode::Unset),
+            Some(other) => {
+                return Err(ApiError::BadRequest(format!(
+                    "`status` must be error, ok or unset, got {other:?}"
+                )));
+            }
+        };
+        let to_ns = |d: Option<Duration>| d.map(|d| d.as_nanos() as i64);
+        let mut attributes = Vec::new();
+        for pair in self.take_all("attr") {
+            match pair.split_once('=') {
+                Some((key, value)) if !key.is_empty() => {
+                    attributes.push((key.to_owned(), value.to_owned()))
+                }
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "`attr` must look like key=value, got {pair:?}"
+                    )));
+                }
+            }
+        }
+        Ok(SpanFilter {
+            service: self.take("service"),
+            span_name: self.take("name"),
+            status,
+            min_duration_ns: to_ns(self.duration("min_duration")?),
+            max_duration_ns: to_ns(self.duration("max_duration")?),
+            operation: self.take("operation"),
+            provider: self.take("provider"),
+            model: self.take("model"),
+            agent: self.take("agent"),
+            tool: self.take("tool"),
+            conversation_id: self.take("conversation"),
+            attributes,
+        })
+    }
+}
+
+fn parse_duration(key: &str, value: &str) -> Result<Duration, ApiError> {
+    humantime::parse_duration(value).map_err(|e| {
+        ApiError::BadRequest(format!(
+            "`{key}` must be a duration like 250ms, 5s or 1h, got {value:?} ({e})"
+        ))
+    })
+}
+
+/// Parses RFC 3339, or an integer epoch timestamp whose unit is told by its magnitude.
+fn parse_time(key: &str, value: &str) -> Result<i64, ApiError> {
+    if let Ok(n) = value.parse::<i64>() {
+        let ns = match n.unsigned_abs() {
+            0..=99_999_999_999 => n.saturating_mul(1_000_000_000), // seconds
+            100_000_000_000..=99_999_999_999_999 => n.saturating_mul(1_000_000), // ms
+            100_000_000_000_000..=99_999_999_999_999_999 => n.saturating_mul(1_000), // µs
+            _ => n,
+        };
+        return Ok(ns);
+    }
+    humantime::parse_rfc3339_weak(value)
+        .map_err(|e| {
+            ApiError::BadRequest(format!(
+                "`{key}` must be RFC 3339 (2026-01-02T03:04:05Z) or an epoch timestamp, got {value:?} ({e})"
+            ))
+        })
+        .map(|t| {
+            t.duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos() as i64)
+                .unwrap_or_default()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Epoch timestamps in any unit and RFC 3339 give the same instant.
+    #[test]
+    fn parses_times_in_every_unit() {
+        let ns = 1_795_301_215_000_000_000i64;
+        assert_eq!(parse_time("t", "1795301215").unwrap(), ns);
+        assert_eq!(parse_time("t", "1795301215000").unwrap(), ns);
+        assert_eq!(parse_time("t", "1795301215000000").unwrap(), ns);
+        assert_eq!(parse_time("t", "1795301215000000000").unwrap(), ns);
+        assert_eq!(parse_time("t", "2026-11-21T22:46:55Z").unwrap(), ns);
+        assert!(parse_time("t", "yesterday").is_err());
+    }
+
+    /// Unknown parameters and malformed filters are refused with the parameter named.
+    #[test]
+    fn rejects_unknown_and_malformed() {
+        let mut p = Params::parse(Some("servce=x")).unwrap();
+        let _ = p.span_filter().unwrap();
+        assert_eq!(
+            p.finish().unwrap_err().to_string(),
+            "unknown query parameter `servce`"
+        );
+        let mut p = Params::parse(Some("status=broken")).unwrap();
+        assert!(
+            p.span_filter()
+                .unwrap_err()
+                .to_string()
+                .contains("`status`")
+        );
+        let mut p = Params::parse(Some("attr=a%3Db&attr=c%3Dd%3De")).unwrap();
+        let f = p.span_filter().unwrap();
+        assert_eq!(
+            f.attributes,
+            vec![("a".into(), "b".into()), ("c".into(), "d=e".into())]
+        );
+    }
+}

@@ -1,0 +1,166 @@
+//! Appending prepared rows in one transaction.
+
+use std::collections::HashSet;
+
+use duckdb::types::Value;
+use duckdb::{Connection, params};
+
+use crate::StoreError;
+use crate::rows::WriteBatch;
+
+fn opt_str(value: &Option<std::sync::Arc<str>>) -> Option<&str> {
+    value.as_deref()
+}
+
+fn string_list(items: &[String]) -> Value {
+    if items.is_empty() {
+        Value::Null
+    } else {
+        Value::List(items.iter().map(|s| Value::Text(s.clone())).collect())
+    }
+}
+
+/// Appends all batches and commits; on any error the transaction is rolled back and nothing of
+/// these batches is stored.
+pub(crate) fn write(
+    conn: &Connection,
+    known_resources: &mut HashSet<u64>,
+    batches: &[WriteBatch],
+) -> Result<(), StoreError> {
+    conn.execute_batch("BEGIN TRANSACTION")?;
+    let mut new_resources = Vec::new();
+    let result = append_all(conn, known_resources, batches, &mut new_resources);
+    match result.and_then(|_| conn.execute_batch("COMMIT").map_err(StoreError::from)) {
+        Ok(()) => {
+            known_resources.extend(new_resources);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
+fn append_all(
+    conn: &Connection,
+    known_resources: &HashSet<u64>,
+    batches: &[WriteBatch],
+    new_resources: &mut Vec<u64>,
+) -> Result<(), StoreError> {
+    let mut resources = conn.appender("resources")?;
+    for row in batches.iter().flat_map(|b| &b.resources) {
+        if known_resources.contains(&row.resource_id) || new_resources.contains(&row.resource_id) {
+            continue;
+        }
+        new_resources.push(row.resource_id);
+        resources.append_row(params![
+            row.resource_id,
+            row.attributes,
+            row.schema_url,
+            row.dropped_attributes
+        ])?;
+    }
+    resources.flush()?;
+    drop(resources);
+
+    let mut spans = conn.appender("spans")?;
+    for r in batches.iter().flat_map(|b| &b.spans) {
+        let g = &r.genai;
+        spans.append_row(params![
+            r.trace_id,
+            r.span_id,
+            r.parent_span_id,
+            r.start_ns,
+            r.end_ns,
+            r.end_ns - r.start_ns,
+            r.name,
+            r.kind,
+            r.status_code,
+            r.status_message,
+            &*r.service_name,
+            opt_str(&r.service_version),
+            r.resource_id,
+            &*r.scope_name,
+            opt_str(&r.scope_version),
+            opt_str(&r.scope_extra),
+            r.trace_state,
+            r.flags,
+            r.attributes,
+            r.events,
+            r.links,
+            r.dropped[0],
+            r.dropped[1],
+            r.dropped[2],
+            g.operation,
+            g.provider,
+            g.request_model,
+            g.response_model,
+            g.usage.input_tokens,
+            g.usage.output_tokens,
+            g.usage.cache_read_input_tokens,
+            g.usage.cache_write_input_tokens,
+            g.usage.reasoning_output_tokens,
+            string_list(&g.finish_reasons),
+            g.response_id,
+            g.conversation_id,
+            g.agent_name,
+            g.agent_id,
+            g.tool_name,
+            g.tool_type,
+            g.tool_call_id,
+            g.error_type,
+            g.time_to_first_chunk,
+        ])?;
+    }
+    spans.flush()?;
+    drop(spans);
+
+    let mut parts = conn.appender("trace_parts")?;
+    for p in batches.iter().flat_map(|b| &b.trace_parts) {
+        let services = Value::List(
+            p.services
+                .iter()
+                .map(|s| Value::Text(s.to_string()))
+                .collect(),
+        );
+        parts.append_row(params![
+            p.trace_id,
+            p.start_ns,
+            p.end_ns,
+            p.span_count,
+            p.error_count,
+            p.genai_count,
+            p.input_tokens,
+            p.output_tokens,
+            opt_str(&p.root_service),
+            p.root_name,
+            services,
+        ])?;
+    }
+    parts.flush()?;
+    drop(parts);
+
+    let mut logs = conn.appender("logs")?;
+    for l in batches.iter().flat_map(|b| &b.logs) {
+        logs.append_row(params![
+            l.time_ns,
+            l.observed_ns,
+            l.trace_id,
+            l.span_id,
+            l.severity_number,
+            l.severity_text,
+            l.event_name,
+            l.body,
+            l.attributes,
+            &*l.service_name,
+            l.resource_id,
+            &*l.scope_name,
+            opt_str(&l.scope_version),
+            l.flags,
+            l.dropped_attributes,
+        ])?;
+    }
+    logs.flush()?;
+    Ok(())
+}

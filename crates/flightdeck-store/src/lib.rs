@@ -1,0 +1,82 @@
+//! Storage: the [`Store`] trait every backend implements, the row form writes use
+//! ([`WriteBatch`]), and the embedded DuckDB backend ([`DuckDbStore`]), the zero-setup default.
+//!
+//! The store does not interpret telemetry: it writes rows the pipeline prepared and answers typed
+//! queries. Analyses over query results live in `flightdeck-analysis`.
+//!
+//! ```no_run
+//! use flightdeck_store::{DuckDbStore, Store, StoreConfig};
+//! let store = DuckDbStore::open(&StoreConfig::new("./flightdeck-data")).unwrap();
+//! println!("{} spans stored", store.counts().unwrap().spans);
+//! ```
+
+pub mod duckdb;
+pub mod query;
+pub mod rows;
+
+use flightdeck_model::{LogRecord, Span, TraceId};
+
+pub use crate::duckdb::{DuckDbStore, StoreConfig};
+pub use query::*;
+pub use rows::{LogRow, ResourceRow, SpanRow, TracePart, WriteBatch};
+
+/// What can go wrong in a store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("database error: {0}")]
+    Database(String),
+    /// The data directory could not be created or opened.
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Stored data could not be decoded (corruption or an incompatible version).
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+impl From<::duckdb::Error> for StoreError {
+    fn from(e: ::duckdb::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+/// Storage backend: append prepared rows, answer queries. Implementations are internally
+/// synchronized; calls block, so async callers run them on blocking threads.
+pub trait Store: Send + Sync {
+    /// Durably appends the batches in one transaction: when this returns `Ok`, a crash does not
+    /// lose them.
+    fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError>;
+
+    /// All spans of a trace, by start time; empty when the trace is unknown.
+    fn trace(&self, trace_id: TraceId) -> Result<Vec<Span>, StoreError>;
+
+    /// Log records of a trace, by time.
+    fn trace_logs(&self, trace_id: TraceId) -> Result<Vec<LogRecord>, StoreError>;
+
+    /// Traces matching a query, newest first.
+    fn search(&self, query: &TraceQuery) -> Result<TracePage, StoreError>;
+
+    /// Services seen in a range.
+    fn services(&self, range: TimeRange) -> Result<Vec<ServiceInfo>, StoreError>;
+
+    /// Span names seen in a range, optionally for one service.
+    fn operations(
+        &self,
+        range: TimeRange,
+        service: Option<&str>,
+    ) -> Result<Vec<OperationInfo>, StoreError>;
+
+    /// GenAI models seen in a range.
+    fn models(&self, range: TimeRange) -> Result<Vec<ModelInfo>, StoreError>;
+
+    /// GenAI aggregates.
+    fn aggregate(&self, query: &AggregateQuery) -> Result<Vec<AggregateRow>, StoreError>;
+
+    /// Totals.
+    fn counts(&self) -> Result<StoreCounts, StoreError>;
+}

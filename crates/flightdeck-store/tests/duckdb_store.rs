@@ -1,0 +1,472 @@
+//! The embedded store on a real DuckDB file: round trips, search, aggregates, persistence.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use flightdeck_model::*;
+use flightdeck_store::*;
+
+fn tid(n: u8) -> TraceId {
+    TraceId::from_array([n; 16]).unwrap()
+}
+fn sid(n: u8) -> SpanId {
+    SpanId::from_array([n; 8]).unwrap()
+}
+
+const T0: u64 = 1_800_000_000_000_000_000;
+const MS: u64 = 1_000_000;
+
+fn resource(service: &str) -> Arc<Resource> {
+    Arc::new(Resource {
+        attributes: vec![
+            KeyValue::new("service.name", service),
+            KeyValue::new("deployment.environment.name", "prod"),
+        ]
+        .into_iter()
+        .collect(),
+        ..Resource::default()
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn span(
+    trace: u8,
+    id: u8,
+    parent: Option<u8>,
+    start_ms: u64,
+    dur_ms: u64,
+    service: &Arc<Resource>,
+    genai: Option<(&str, &str, i64, i64)>,
+    error: bool,
+) -> Span {
+    let mut attributes = Attributes::new();
+    attributes.set("http.route", "/chat");
+    let mut g = GenAi::default();
+    if let Some((op, model, input, output)) = genai {
+        attributes.set("gen_ai.operation.name", op);
+        attributes.set("gen_ai.request.model", model);
+        g.operation = Some(op.into());
+        g.provider = Some("openai".into());
+        g.request_model = Some(model.into());
+        g.usage.input_tokens = Some(input);
+        g.usage.output_tokens = Some(output);
+        g.finish_reasons = vec!["stop".into()];
+        g.conversation_id = Some(format!("conv-{trace}"));
+    }
+    Span {
+        trace_id: tid(trace),
+        span_id: sid(id),
+        parent_span_id: parent.map(sid),
+        trace_state: String::new(),
+        flags: 1,
+        name: match genai {
+            Some((op, model, _, _)) => format!("{op} {model}"),
+            None => "POST /chat".into(),
+        },
+        kind: SpanKind::Client,
+        start_time_unix_nano: T0 + start_ms * MS,
+        end_time_unix_nano: T0 + (start_ms + dur_ms) * MS,
+        attributes,
+        dropped_attributes_count: 0,
+        events: vec![Event {
+            time_unix_nano: T0 + start_ms * MS + 1,
+            name: "gen_ai.content.chunk".into(),
+            attributes: vec![KeyValue::new("n", 1i64)].into_iter().collect(),
+            dropped_attributes_count: 0,
+        }],
+        dropped_events_count: 0,
+        links: vec![Link {
+            trace_id: tid(99),
+            span_id: sid(99),
+            trace_state: String::new(),
+            attributes: Attributes::new(),
+            dropped_attributes_count: 0,
+            flags: 0,
+        }],
+        dropped_links_count: 2,
+        status: Status {
+            code: if error {
+                StatusCode::Error
+            } else {
+                StatusCode::Unset
+            },
+            message: if error { "boom".into() } else { String::new() },
+        },
+        resource: Arc::clone(service),
+        scope: Arc::new(Scope {
+            name: "test.scope".into(),
+            version: "1.0".into(),
+            ..Scope::default()
+        }),
+        genai: g,
+    }
+}
+
+fn open(dir: &tempfile::TempDir) -> DuckDbStore {
+    DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap()
+}
+
+fn range() -> TimeRange {
+    TimeRange {
+        start_ns: T0 as i64,
+        end_ns: (T0 + 3_600_000 * MS) as i64,
+    }
+}
+
+/// A fixture: trace 1 (api → chat gpt-4o ok, chat gpt-4o error), trace 2 (worker → embeddings),
+/// trace 3 (api → chat gpt-4o-mini), written in two batches with trace 1 split across them.
+fn fixture(store: &DuckDbStore) {
+    let api = resource("api");
+    let worker = resource("worker");
+    let first = vec![
+        span(1, 1, None, 0, 1000, &api, None, false),
+        span(
+            1,
+            2,
+            Some(1),
+            10,
+            400,
+            &api,
+            Some(("chat", "gpt-4o", 100, 20)),
+            false,
+        ),
+        span(
+            2,
+            4,
+            None,
+            2000,
+            50,
+            &worker,
+            Some(("embeddings", "text-embedding-3-small", 8, 0)),
+            false,
+        ),
+    ];
+    let second = vec![
+        span(
+            1,
+            3,
+            Some(1),
+            500,
+            300,
+            &api,
+            Some(("chat", "gpt-4o", 300, 0)),
+            true,
+        ),
+        span(3, 5, None, 3000, 200, &api, None, false),
+        span(
+            3,
+            6,
+            Some(5),
+            3010,
+            100,
+            &api,
+            Some(("chat", "gpt-4o-mini", 50, 10)),
+            false,
+        ),
+    ];
+    store
+        .write(&[
+            WriteBatch::from_spans(&first),
+            WriteBatch::from_spans(&second),
+        ])
+        .unwrap();
+}
+
+/// Everything written comes back: ids, times, attributes with types, events, links, GenAI fields,
+/// resource and scope; and an unknown trace is empty.
+#[test]
+fn trace_round_trips() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let api = resource("api");
+    let mut original = span(
+        7,
+        1,
+        None,
+        0,
+        10,
+        &api,
+        Some(("chat", "gpt-4o", 5, 6)),
+        true,
+    );
+    original.attributes.set("double", 2.0f64);
+    original.attributes.set(
+        "list",
+        AttrValue::Array(vec![AttrValue::Int(1), "x".into()]),
+    );
+    original.genai.time_to_first_chunk = Some(0.25);
+    store
+        .write(&[WriteBatch::from_spans(std::slice::from_ref(&original))])
+        .unwrap();
+    let spans = store.trace(tid(7)).unwrap();
+    assert_eq!(spans, vec![original]);
+    assert!(store.trace(tid(8)).unwrap().is_empty());
+}
+
+/// Data survives closing and reopening the database file.
+#[test]
+fn persists_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(&dir);
+        fixture(&store);
+    }
+    let store = open(&dir);
+    assert_eq!(store.trace(tid(1)).unwrap().len(), 3);
+    assert_eq!(store.counts().unwrap().spans, 6);
+}
+
+/// Search finds traces by each span-level filter, newest first, with whole-trace summaries.
+#[test]
+fn search_filters_and_summaries() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let search = |filter: SpanFilter| {
+        store
+            .search(&TraceQuery {
+                range: range(),
+                filter,
+                limit: 10,
+                cursor: None,
+            })
+            .unwrap()
+            .traces
+            .iter()
+            .map(|t| t.trace_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search(SpanFilter::default()), vec![tid(3), tid(2), tid(1)]);
+    assert_eq!(
+        search(SpanFilter {
+            service: Some("worker".into()),
+            ..Default::default()
+        }),
+        vec![tid(2)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            model: Some("gpt-4o".into()),
+            ..Default::default()
+        }),
+        vec![tid(1)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            status: Some(StatusCode::Error),
+            ..Default::default()
+        }),
+        vec![tid(1)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            operation: Some("embeddings".into()),
+            ..Default::default()
+        }),
+        vec![tid(2)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            min_duration_ns: Some((900 * MS) as i64),
+            ..Default::default()
+        }),
+        vec![tid(1)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            conversation_id: Some("conv-3".into()),
+            ..Default::default()
+        }),
+        vec![tid(3)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            span_name: Some("chat gpt-4o-mini".into()),
+            ..Default::default()
+        }),
+        vec![tid(3)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            attributes: vec![("deployment.environment.name".into(), "prod".into())],
+            service: Some("worker".into()),
+            ..Default::default()
+        }),
+        vec![tid(2)]
+    );
+    assert_eq!(
+        search(SpanFilter {
+            attributes: vec![("http.route".into(), "/nope".into())],
+            ..Default::default()
+        }),
+        vec![]
+    );
+
+    let page = store
+        .search(&TraceQuery {
+            range: range(),
+            filter: SpanFilter::default(),
+            limit: 10,
+            cursor: None,
+        })
+        .unwrap();
+    let t1 = page.traces.iter().find(|t| t.trace_id == tid(1)).unwrap();
+    assert_eq!(t1.span_count, 3);
+    assert_eq!(t1.error_count, 1);
+    assert_eq!(t1.genai_count, 2);
+    assert_eq!(t1.input_tokens, 400);
+    assert_eq!(t1.root_name.as_deref(), Some("POST /chat"));
+    assert_eq!(t1.duration_ns, (1000 * MS) as i64);
+}
+
+/// Pagination walks every trace exactly once, newest first.
+#[test]
+fn pagination_visits_every_trace_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let api = resource("api");
+    let spans: Vec<Span> = (1..=25u8)
+        .map(|n| span(n, n, None, u64::from(n) * 10, 5, &api, None, false))
+        .collect();
+    store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .search(&TraceQuery {
+                range: range(),
+                filter: SpanFilter::default(),
+                limit: 10,
+                cursor,
+            })
+            .unwrap();
+        seen.extend(page.traces.iter().map(|t| t.trace_id));
+        match page.next_cursor {
+            Some(c) => cursor = Cursor::decode(&c),
+            None => break,
+        }
+    }
+    let expected: Vec<TraceId> = (1..=25u8).rev().map(tid).collect();
+    assert_eq!(seen, expected);
+}
+
+/// Aggregates by model and by service, with percentiles computed by hand.
+#[test]
+fn aggregates_by_model_and_service() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let rows = store
+        .aggregate(&AggregateQuery {
+            range: range(),
+            group_by: GroupBy::Model,
+            step_ns: None,
+            filter: SpanFilter::default(),
+        })
+        .unwrap();
+    let gpt4o = rows
+        .iter()
+        .find(|r| r.model.as_deref() == Some("gpt-4o"))
+        .unwrap();
+    assert_eq!(gpt4o.requests, 2);
+    assert_eq!(gpt4o.errors, 1);
+    assert_eq!(gpt4o.error_rate, 0.5);
+    assert_eq!(gpt4o.input_tokens, 400);
+    assert_eq!(gpt4o.output_tokens, 20);
+    // Durations 300 ms and 400 ms: linear interpolation gives p50 = 350, p95 = 395, p99 = 399.
+    assert_eq!(gpt4o.latency_p50_ms, Some(350.0));
+    assert!((gpt4o.latency_p95_ms.unwrap() - 395.0).abs() < 1e-6);
+    assert!((gpt4o.latency_p99_ms.unwrap() - 399.0).abs() < 1e-6);
+    assert_eq!(gpt4o.provider.as_deref(), Some("openai"));
+    assert_eq!(rows.len(), 3);
+
+    let by_service = store
+        .aggregate(&AggregateQuery {
+            range: range(),
+            group_by: GroupBy::Service,
+            step_ns: None,
+            filter: SpanFilter::default(),
+        })
+        .unwrap();
+    let api = by_service
+        .iter()
+        .find(|r| r.service.as_deref() == Some("api"))
+        .unwrap();
+    assert_eq!(api.requests, 3);
+    assert_eq!(api.input_tokens, 450);
+
+    let series = store
+        .aggregate(&AggregateQuery {
+            range: range(),
+            group_by: GroupBy::Service,
+            step_ns: Some((1000 * MS) as i64),
+            filter: SpanFilter {
+                service: Some("api".into()),
+                ..Default::default()
+            },
+        })
+        .unwrap();
+    let buckets: Vec<(i64, u64)> = series
+        .iter()
+        .map(|r| (r.bucket_start_ns.unwrap(), r.requests))
+        .collect();
+    assert_eq!(buckets, vec![(T0 as i64, 2), ((T0 + 3000 * MS) as i64, 1)]);
+}
+
+/// Catalog lists: services, operations (span names) and models in the range.
+#[test]
+fn catalog_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let services: Vec<String> = store
+        .services(range())
+        .unwrap()
+        .into_iter()
+        .map(|s| s.service)
+        .collect();
+    assert_eq!(services, vec!["api", "worker"]);
+    let ops = store.operations(range(), Some("worker")).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].genai_operation.as_deref(), Some("embeddings"));
+    let models = store.models(range()).unwrap();
+    assert_eq!(models[0].model, "gpt-4o");
+    assert_eq!(models[0].spans, 2);
+    let empty = TimeRange {
+        start_ns: 0,
+        end_ns: 10,
+    };
+    assert!(store.services(empty).unwrap().is_empty());
+}
+
+/// Log records come back with their trace, and resources are shared, not duplicated.
+#[test]
+fn logs_of_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let log = LogRecord {
+        time_unix_nano: T0 + 20 * MS,
+        observed_time_unix_nano: T0 + 21 * MS,
+        severity_number: 9,
+        severity_text: "INFO".into(),
+        event_name: "gen_ai.user.message".into(),
+        body: AttrValue::Map(vec![KeyValue::new("content", "hi")]),
+        attributes: Attributes::new(),
+        dropped_attributes_count: 0,
+        flags: 1,
+        trace_id: Some(tid(1)),
+        span_id: Some(sid(2)),
+        resource: resource("api"),
+        scope: Arc::new(Scope::default()),
+    };
+    store
+        .write(&[WriteBatch::from_logs(std::slice::from_ref(&log))])
+        .unwrap();
+    let logs = store.trace_logs(tid(1)).unwrap();
+    assert_eq!(logs.len(), 1);
+    assert_eq!(logs[0].body, log.body);
+    assert_eq!(logs[0].resource.service_name(), "api");
+    assert!(store.trace_logs(tid(2)).unwrap().is_empty());
+}

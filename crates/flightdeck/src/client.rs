@@ -1,0 +1,437 @@
+//! The CLI's query commands: thin clients of the HTTP API that print tables (or JSON).
+
+use anyhow::{Context as _, bail};
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use serde_json::Value;
+
+/// Flags shared by every query command.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ApiArgs {
+    /// Base URL of a running Flightdeck's HTTP API.
+    #[arg(
+        long,
+        env = "FLIGHTDECK_API",
+        default_value = "http://127.0.0.1:4320",
+        value_name = "URL"
+    )]
+    pub api: String,
+    /// Print the API's JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The time range of a query.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RangeArgs {
+    /// Look back this far from now, e.g. 15m, 1h, 7d [default: 1h].
+    #[arg(long, value_name = "DURATION", conflicts_with = "start")]
+    pub since: Option<String>,
+    /// Range start: RFC 3339 or an epoch timestamp.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Range end: RFC 3339 or an epoch timestamp [default: now].
+    #[arg(long, value_name = "TIME")]
+    pub end: Option<String>,
+}
+
+impl RangeArgs {
+    fn push(&self, q: &mut Vec<(String, String)>) {
+        push_opt(q, "since", &self.since);
+        push_opt(q, "start", &self.start);
+        push_opt(q, "end", &self.end);
+    }
+}
+
+/// Span filters: a trace matches when one span matches all of them.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct FilterArgs {
+    /// Service name.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Exact span name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Span status: error, ok or unset.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Minimum span duration, e.g. 500ms.
+    #[arg(long, value_name = "DURATION")]
+    pub min_duration: Option<String>,
+    /// Maximum span duration, e.g. 2s.
+    #[arg(long, value_name = "DURATION")]
+    pub max_duration: Option<String>,
+    /// GenAI operation: chat, embeddings, execute_tool, invoke_agent, ...
+    #[arg(long)]
+    pub operation: Option<String>,
+    /// GenAI provider, e.g. openai.
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// Request or response model.
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Agent name or id.
+    #[arg(long)]
+    pub agent: Option<String>,
+    /// Tool name.
+    #[arg(long)]
+    pub tool: Option<String>,
+    /// Conversation (session) id.
+    #[arg(long)]
+    pub conversation: Option<String>,
+    /// Attribute equality, key=value (repeatable; span or resource attributes).
+    #[arg(long = "attr", value_name = "KEY=VALUE")]
+    pub attrs: Vec<String>,
+}
+
+impl FilterArgs {
+    fn push(&self, q: &mut Vec<(String, String)>) {
+        push_opt(q, "service", &self.service);
+        push_opt(q, "name", &self.name);
+        push_opt(q, "status", &self.status);
+        push_opt(q, "min_duration", &self.min_duration);
+        push_opt(q, "max_duration", &self.max_duration);
+        push_opt(q, "operation", &self.operation);
+        push_opt(q, "provider", &self.provider);
+        push_opt(q, "model", &self.model);
+        push_opt(q, "agent", &self.agent);
+        push_opt(q, "tool", &self.tool);
+        push_opt(q, "conversation", &self.conversation);
+        for a in &self.attrs {
+            q.push(("attr".into(), a.clone()));
+        }
+    }
+}
+
+fn push_opt(q: &mut Vec<(String, String)>, key: &str, value: &Option<String>) {
+    if let Some(v) = value {
+        q.push((key.into(), v.clone()));
+    }
+}
+
+/// GETs `path` from the API and returns the JSON, turning API errors into readable messages.
+pub async fn get(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyhow::Result<Value> {
+    let url = format!("{}{}", api.api.trim_end_matches('/'), path);
+    let response = reqwest::Client::new()
+        .get(&url)
+        .query(query)
+        .send()
+        .await
+        .with_context(|| {
+            format!(
+                "failed to reach Flightdeck at {} (is `flightdeck serve` running?)",
+                api.api
+            )
+        })?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .with_context(|| format!("{url} did not return JSON"))?;
+    if !status.is_success() {
+        let message = body["error"]["message"].as_str().unwrap_or("unknown error");
+        bail!("{status}: {message}");
+    }
+    Ok(body)
+}
+
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_header(header.to_vec());
+    t
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => "-".into(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(", "),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => format!("{f:.1}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn ns_to_time(v: &Value) -> String {
+    v.as_i64()
+        .map(|ns| {
+            humantime::format_rfc3339_millis(
+                std::time::UNIX_EPOCH + std::time::Duration::from_nanos(ns.max(0) as u64),
+            )
+            .to_string()
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
+fn print(api: &ApiArgs, body: &Value, render: impl FnOnce(&Value) -> String) -> anyhow::Result<()> {
+    let out = if api.json {
+        serde_json::to_string_pretty(body)?
+    } else {
+        render(body)
+    };
+    write_stdout(&out)
+}
+
+/// Writes a line to standard output (the CLI's output; libraries never print).
+pub fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
+/// `flightdeck search`.
+pub async fn search(
+    api: &ApiArgs,
+    range: &RangeArgs,
+    filter: &FilterArgs,
+    limit: usize,
+    cursor: Option<String>,
+) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    filter.push(&mut q);
+    q.push(("limit".into(), limit.to_string()));
+    push_opt(&mut q, "cursor", &cursor);
+    let body = get(api, "/api/v1/traces", &q).await?;
+    print(api, &body, |body| {
+        let mut t = table(&[
+            "trace id",
+            "start",
+            "root",
+            "service",
+            "duration ms",
+            "spans",
+            "errors",
+            "tokens in/out",
+        ]);
+        for tr in body["traces"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                text(&tr["trace_id"]),
+                ns_to_time(&tr["start_ns"]),
+                text(&tr["root_name"]),
+                text(&tr["root_service"]),
+                format!("{:.1}", tr["duration_ns"].as_f64().unwrap_or(0.0) / 1e6),
+                text(&tr["span_count"]),
+                text(&tr["error_count"]),
+                format!(
+                    "{}/{}",
+                    text(&tr["input_tokens"]),
+                    text(&tr["output_tokens"])
+                ),
+            ]);
+        }
+        let mut out = t.to_string();
+        if let Some(c) = body["next_cursor"].as_str() {
+            out.push_str(&format!("\nmore: --cursor {c}"));
+        }
+        out
+    })
+}
+
+/// `flightdeck trace <id>`.
+pub async fn trace(api: &ApiArgs, trace_id: &str) -> anyhow::Result<()> {
+    let body = get(api, &format!("/api/v1/traces/{trace_id}"), &[]).await?;
+    print(api, &body, |body| {
+        let start = body["start_ns"].as_f64().unwrap_or(0.0);
+        let mut t = table(&[
+            "span",
+            "service",
+            "+start ms",
+            "duration ms",
+            "status",
+            "genai",
+        ]);
+        for s in body["spans"].as_array().into_iter().flatten() {
+            let depth = s["depth"].as_u64().unwrap_or(0) as usize;
+            let g = &s["genai"];
+            let genai = if g.is_null() {
+                String::new()
+            } else {
+                let mut parts = vec![text(&g["operation"])];
+                if let Some(m) = g["request_model"].as_str().or(g["response_model"].as_str()) {
+                    parts.push(m.to_owned());
+                }
+                if let Some(u) = g.get("usage") {
+                    parts.push(format!(
+                        "{}→{} tok",
+                        text(&u["input_tokens"]),
+                        text(&u["output_tokens"])
+                    ));
+                }
+                parts.join(" ")
+            };
+            t.add_row(vec![
+                format!("{}{}", "  ".repeat(depth.min(20)), text(&s["name"])),
+                text(&s["service"]),
+                format!(
+                    "{:.1}",
+                    (s["start_ns"].as_f64().unwrap_or(0.0) - start) / 1e6
+                ),
+                format!("{:.1}", s["duration_ms"].as_f64().unwrap_or(0.0)),
+                text(&s["status"]["code"]),
+                genai,
+            ]);
+        }
+        format!(
+            "trace {}  {} spans, {} errors, {:.1} ms\n{t}",
+            text(&body["trace_id"]),
+            text(&body["span_count"]),
+            text(&body["error_count"]),
+            body["duration_ms"].as_f64().unwrap_or(0.0)
+        )
+    })
+}
+
+/// `flightdeck services`.
+pub async fn services(api: &ApiArgs, range: &RangeArgs) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    let body = get(api, "/api/v1/services", &q).await?;
+    print(api, &body, |body| {
+        let mut t = table(&["service", "spans"]);
+        for s in body["services"].as_array().into_iter().flatten() {
+            t.add_row(vec![text(&s["service"]), text(&s["spans"])]);
+        }
+        t.to_string()
+    })
+}
+
+/// `flightdeck operations`.
+pub async fn operations(
+    api: &ApiArgs,
+    range: &RangeArgs,
+    service: Option<String>,
+) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    push_opt(&mut q, "service", &service);
+    let body = get(api, "/api/v1/operations", &q).await?;
+    print(api, &body, |body| {
+        let mut t = table(&["service", "span name", "genai operation", "spans"]);
+        for s in body["operations"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                text(&s["service"]),
+                text(&s["name"]),
+                text(&s["genai_operation"]),
+                text(&s["spans"]),
+            ]);
+        }
+        t.to_string()
+    })
+}
+
+/// `flightdeck models`.
+pub async fn models(api: &ApiArgs, range: &RangeArgs) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    let body = get(api, "/api/v1/models", &q).await?;
+    print(api, &body, |body| {
+        let mut t = table(&[
+            "provider",
+            "model",
+            "response models",
+            "operations",
+            "spans",
+        ]);
+        for m in body["models"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                text(&m["provider"]),
+                text(&m["model"]),
+                text(&m["response_models"]),
+                text(&m["operations"]),
+                text(&m["spans"]),
+            ]);
+        }
+        t.to_string()
+    })
+}
+
+/// `flightdeck genai`: aggregates.
+pub async fn aggregate(
+    api: &ApiArgs,
+    range: &RangeArgs,
+    filter: &FilterArgs,
+    group_by: &str,
+    step: Option<String>,
+) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    filter.push(&mut q);
+    q.push(("group_by".into(), group_by.into()));
+    push_opt(&mut q, "step", &step);
+    let body = get(api, "/api/v1/genai/aggregate", &q).await?;
+    print(api, &body, |body| {
+        let mut t = table(&[
+            "bucket",
+            "provider",
+            "model",
+            "operation",
+            "service",
+            "requests",
+            "error %",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "tokens in",
+            "tokens out",
+        ]);
+        for r in body["rows"].as_array().into_iter().flatten() {
+            t.add_row(vec![
+                if r["bucket_start_ns"].is_null() {
+                    "-".into()
+                } else {
+                    ns_to_time(&r["bucket_start_ns"])
+                },
+                text(&r["provider"]),
+                text(&r["model"]),
+                text(&r["operation"]),
+                text(&r["service"]),
+                text(&r["requests"]),
+                format!("{:.1}", r["error_rate"].as_f64().unwrap_or(0.0) * 100.0),
+                text(&r["latency_p50_ms"]),
+                text(&r["latency_p95_ms"]),
+                text(&r["latency_p99_ms"]),
+                text(&r["input_tokens"]),
+                text(&r["output_tokens"]),
+            ]);
+        }
+        t.to_string()
+    })
+}
+
+/// `flightdeck stats`.
+pub async fn stats(api: &ApiArgs) -> anyhow::Result<()> {
+    let body = get(api, "/api/v1/stats", &[]).await?;
+    print(api, &body, |body| {
+        let mut t = table(&[
+            "signal",
+            "received",
+            "accepted",
+            "rejected (invalid)",
+            "refused (busy)",
+            "failed",
+        ]);
+        for signal in ["spans", "logs", "metric_points"] {
+            let s = &body["ingest"][signal];
+            t.add_row(vec![
+                signal.to_owned(),
+                text(&s["received"]),
+                text(&s["accepted"]),
+                text(&s["rejected_invalid"]),
+                text(&s["refused_busy"]),
+                text(&s["failed"]),
+            ]);
+        }
+        format!(
+            "flightdeck {} up {}s; stored: {} spans, {} log records, {} bytes on disk\n{t}",
+            text(&body["version"]),
+            text(&body["uptime_seconds"]),
+            text(&body["store"]["spans"]),
+            text(&body["store"]["logs"]),
+            text(&body["store"]["bytes_on_disk"]),
+        )
+    })
+}

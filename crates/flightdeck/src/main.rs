@@ -1,0 +1,141 @@
+//! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
+
+use clap::{Parser, Subcommand};
+use flightdeck::{client, config, loadgen, serve};
+
+/// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
+///
+/// Point any OpenTelemetry SDK or GenAI instrumentation at it (OTLP gRPC :4317, OTLP HTTP :4318)
+/// and ask about latency, tokens, errors and traces through the HTTP API (:4320) or these
+/// commands.
+#[derive(Debug, Parser)]
+#[command(name = "flightdeck", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server: OTLP receivers, embedded store and HTTP API (no setup needed).
+    Serve(config::Overrides),
+    /// Search traces (newest first) on a running server.
+    Search {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+        #[command(flatten)]
+        filter: client::FilterArgs,
+        /// Traces per page.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Continue from a cursor printed by the previous page.
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Show one trace as a tree.
+    Trace {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        /// The trace id: 32 hex characters.
+        trace_id: String,
+    },
+    /// List services seen in a time range.
+    Services {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+    },
+    /// List span names (operations) per service seen in a time range.
+    Operations {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+        /// Only this service.
+        #[arg(long)]
+        service: Option<String>,
+    },
+    /// List GenAI models seen in a time range.
+    Models {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+    },
+    /// GenAI aggregates: requests, error rate, latency p50/p95/p99, tokens.
+    Genai {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+        #[command(flatten)]
+        filter: client::FilterArgs,
+        /// Group by `model` (provider, model, operation) or `service`.
+        #[arg(long, default_value = "model", value_parser = ["model", "service"])]
+        group_by: String,
+        /// Bucket width for a time series, e.g. 1m.
+        #[arg(long, value_name = "DURATION")]
+        step: Option<String>,
+    },
+    /// Ingest, writer and store counters of a running server.
+    Stats {
+        #[command(flatten)]
+        api: client::ApiArgs,
+    },
+    /// Send realistic GenAI OTLP traffic and check that every span sent was stored.
+    Loadgen(loadgen::LoadgenArgs),
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("FLIGHTDECK_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,h2=warn,hyper=warn,tower=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("flightdeck")
+        .build()?;
+    runtime.block_on(run(cli.command))
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(overrides) => serve::run(overrides.resolve()?).await,
+        Command::Search {
+            api,
+            range,
+            filter,
+            limit,
+            cursor,
+        } => client::search(&api, &range, &filter, limit, cursor).await,
+        Command::Trace { api, trace_id } => client::trace(&api, &trace_id).await,
+        Command::Services { api, range } => client::services(&api, &range).await,
+        Command::Operations {
+            api,
+            range,
+            service,
+        } => client::operations(&api, &range, service).await,
+        Command::Models { api, range } => client::models(&api, &range).await,
+        Command::Genai {
+            api,
+            range,
+            filter,
+            group_by,
+            step,
+        } => client::aggregate(&api, &range, &filter, &group_by, step).await,
+        Command::Stats { api } => client::stats(&api).await,
+        Command::Loadgen(args) => loadgen::run(args).await,
+    }
+}
