@@ -7,7 +7,7 @@
 //! ```no_run
 //! # use std::sync::Arc;
 //! use flightdeck_pipeline::{Normalize, Runner, RunnerConfig};
-//! # fn store() -> Arc<dyn flightdeck_store::Store> { unimplemented!() }
+//! # fn store() -> Arc<dyn flightdeck_store::Writer> { unimplemented!() }
 //! let runner = Runner::start(vec![Box::new(Normalize::default())], store(), RunnerConfig::default())
 //!     .unwrap();
 //! // hand `runner` to flightdeck_ingest::Receiver::new as its Sink

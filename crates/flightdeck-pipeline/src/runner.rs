@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use flightdeck_ingest::{Completer, Sink, SubmitError, Ticket};
 use flightdeck_model::{LogRecord, Span};
-use flightdeck_store::{Store, WriteBatch};
+use flightdeck_store::{WriteBatch, Writer};
 use serde::{Deserialize, Serialize};
 
 use crate::processor::Processor;
@@ -98,7 +98,7 @@ impl Runner {
     /// Starts the writer thread over `store`.
     pub fn start(
         processors: Vec<Box<dyn Processor>>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn Writer>,
         config: RunnerConfig,
     ) -> std::io::Result<Arc<Runner>> {
         // The item budget is the real bound; the channel only needs room for that many jobs.
@@ -208,7 +208,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// request in it. Runs until the channel closes and is drained.
 fn write_loop(
     receiver: Receiver<Job>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn Writer>,
     stats: Arc<WriterStats>,
     max_rows: usize,
 ) {
@@ -260,7 +260,7 @@ mod tests {
     use std::sync::{Arc, Condvar, Mutex};
 
     use flightdeck_model::*;
-    use flightdeck_store::{DuckDbStore, StoreConfig};
+    use flightdeck_store::{DuckDbStore, Store as _, StoreConfig};
 
     use super::*;
 
@@ -279,7 +279,7 @@ mod tests {
         }
     }
 
-    impl Store for Gated {
+    impl Writer for Gated {
         fn write(&self, batches: &[WriteBatch]) -> Result<(), flightdeck_store::StoreError> {
             let mut open = self.open.lock().unwrap();
             while !*open {
@@ -287,46 +287,6 @@ mod tests {
             }
             drop(open);
             self.inner.write(batches)
-        }
-        fn trace(&self, t: TraceId) -> Result<Vec<Span>, flightdeck_store::StoreError> {
-            self.inner.trace(t)
-        }
-        fn trace_logs(&self, t: TraceId) -> Result<Vec<LogRecord>, flightdeck_store::StoreError> {
-            self.inner.trace_logs(t)
-        }
-        fn search(
-            &self,
-            q: &flightdeck_store::TraceQuery,
-        ) -> Result<flightdeck_store::TracePage, flightdeck_store::StoreError> {
-            self.inner.search(q)
-        }
-        fn services(
-            &self,
-            r: flightdeck_store::TimeRange,
-        ) -> Result<Vec<flightdeck_store::ServiceInfo>, flightdeck_store::StoreError> {
-            self.inner.services(r)
-        }
-        fn operations(
-            &self,
-            r: flightdeck_store::TimeRange,
-            s: Option<&str>,
-        ) -> Result<Vec<flightdeck_store::OperationInfo>, flightdeck_store::StoreError> {
-            self.inner.operations(r, s)
-        }
-        fn models(
-            &self,
-            r: flightdeck_store::TimeRange,
-        ) -> Result<Vec<flightdeck_store::ModelInfo>, flightdeck_store::StoreError> {
-            self.inner.models(r)
-        }
-        fn aggregate(
-            &self,
-            q: &flightdeck_store::AggregateQuery,
-        ) -> Result<Vec<flightdeck_store::AggregateRow>, flightdeck_store::StoreError> {
-            self.inner.aggregate(q)
-        }
-        fn counts(&self) -> Result<flightdeck_store::StoreCounts, flightdeck_store::StoreError> {
-            self.inner.counts()
         }
     }
 
@@ -371,7 +331,7 @@ mod tests {
             max_rows_per_commit: 100,
             retry_after: Duration::from_secs(3),
         };
-        let runner = Runner::start(vec![], Arc::clone(&store) as Arc<dyn Store>, config).unwrap();
+        let runner = Runner::start(vec![], Arc::clone(&store) as Arc<dyn Writer>, config).unwrap();
         let first = runner.submit_spans(spans(6, 1)).unwrap();
         let second = runner.submit_spans(spans(4, 2)).unwrap();
         match runner.submit_spans(spans(1, 3)) {
@@ -387,7 +347,7 @@ mod tests {
         let third = runner.submit_spans(spans(1, 3)).unwrap();
         third.wait().await.unwrap();
         runner.shutdown();
-        assert_eq!(store.counts().unwrap().spans, 11);
+        assert_eq!(store.inner.counts().unwrap().spans, 11);
         assert_eq!(runner.stats().snapshot().queued_items, 0);
         assert!(matches!(
             runner.submit_spans(spans(1, 4)),

@@ -159,6 +159,9 @@ impl Params {
             agent: self.take("agent"),
             tool: self.take("tool"),
             conversation_id: self.take("conversation"),
+            user: self.take("user"),
+            service_version: self.take("service_version"),
+            error_type: self.take("error_type"),
             attributes,
         })
     }

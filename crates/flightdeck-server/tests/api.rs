@@ -8,7 +8,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use flightdeck_model::*;
 use flightdeck_server::{AppState, app};
-use flightdeck_store::{DuckDbStore, Store, StoreConfig, WriteBatch};
+use flightdeck_store::{DuckDbStore, StoreConfig, WriteBatch, Writer};
 use http_body_util::BodyExt as _;
 use serde_json::Value;
 use tower::ServiceExt as _;
@@ -195,7 +195,7 @@ async fn search() {
 
 /// Catalog lists and GenAI aggregates.
 #[tokio::test]
-async fn catalog_and_aggregates() {
+async fn catalog_and_analytics() {
     let dir = tempfile::tempdir().unwrap();
     let state = state(&dir);
     let (_, services) = get(&state, &format!("/api/v1/services?{RANGE}")).await;
@@ -207,21 +207,17 @@ async fn catalog_and_aggregates() {
     let (_, ops) = get(&state, &format!("/api/v1/operations?{RANGE}&service=api")).await;
     assert_eq!(ops["operations"].as_array().unwrap().len(), 3);
 
-    let (status, agg) = get(
-        &state,
-        &format!("/api/v1/genai/aggregate?{RANGE}&group_by=model"),
-    )
-    .await;
+    let (status, agg) = get(&state, &format!("/api/v1/analytics?{RANGE}&group_by=model")).await;
     assert_eq!(status, StatusCode::OK);
     let rows = agg["rows"].as_array().unwrap();
-    assert_eq!(rows[0]["model"], "gpt-4o");
+    assert_eq!(rows[0]["group"]["model"], "gpt-4o");
     assert_eq!(rows[0]["requests"], 2);
-    assert_eq!(rows[0]["input_tokens"], 20);
-    assert_eq!(rows[0]["latency_p99_ms"], 100.0);
+    assert_eq!(rows[0]["tokens"]["input"], 20);
+    assert_eq!(rows[0]["latency_ms"]["p99"], 100.0);
 
     let (_, series) = get(
         &state,
-        &format!("/api/v1/genai/aggregate?{RANGE}&group_by=service&step=1s"),
+        &format!("/api/v1/analytics?{RANGE}&group_by=service&step=1s"),
     )
     .await;
     let buckets: Vec<i64> = series["rows"]
@@ -233,9 +229,17 @@ async fn catalog_and_aggregates() {
     assert_eq!(buckets, [T0 as i64]);
     assert_eq!(series["rows"][0]["requests"], 3);
 
+    let (_, by_tenant) = get(
+        &state,
+        &format!("/api/v1/analytics?{RANGE}&group_by=attr:tenant.id&order_by=tokens"),
+    )
+    .await;
+    assert_eq!(by_tenant["rows"][0]["group"]["attr:tenant.id"], "t1");
+    assert_eq!(by_tenant["rows"][0]["requests"], 2);
+
     let (status, body) = get(
         &state,
-        &format!("/api/v1/genai/aggregate?{RANGE}&group_by=planet"),
+        &format!("/api/v1/analytics?{RANGE}&group_by=planet"),
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
@@ -243,8 +247,10 @@ async fn catalog_and_aggregates() {
         body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("group_by")
+            .contains("planet")
     );
-    let (status, _) = get(&state, &format!("/api/v1/genai/aggregate?{RANGE}&step=1ns")).await;
+    let (status, _) = get(&state, &format!("/api/v1/analytics?{RANGE}&step=1ns")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = get(&state, &format!("/api/v1/analytics?{RANGE}&order_by=vibes")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }

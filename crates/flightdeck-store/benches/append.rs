@@ -10,7 +10,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flightdeck_ingest::{Limits, decode};
 use flightdeck_loadgen::{Generator, TrafficConfig};
 use flightdeck_semconv::Normalizer;
-use flightdeck_store::{DuckDbStore, Store, StoreConfig, WriteBatch};
+use flightdeck_store::{DuckDbStore, StoreConfig, WriteBatch, Writer};
 
 fn bench(c: &mut Criterion) {
     let mut generator = Generator::new(TrafficConfig::default());

@@ -45,13 +45,16 @@ impl From<::duckdb::Error> for StoreError {
     }
 }
 
-/// Storage backend: append prepared rows, answer queries. Implementations are internally
-/// synchronized; calls block, so async callers run them on blocking threads.
-pub trait Store: Send + Sync {
+/// The write side of a store: what the pipeline's writer needs.
+pub trait Writer: Send + Sync {
     /// Durably appends the batches in one transaction: when this returns `Ok`, a crash does not
     /// lose them.
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError>;
+}
 
+/// Storage backend: append prepared rows, answer queries. Implementations are internally
+/// synchronized; calls block, so async callers run them on blocking threads.
+pub trait Store: Writer {
     /// All spans of a trace, by start time; empty when the trace is unknown.
     fn trace(&self, trace_id: TraceId) -> Result<Vec<Span>, StoreError>;
 
@@ -74,8 +77,8 @@ pub trait Store: Send + Sync {
     /// GenAI models seen in a range.
     fn models(&self, range: TimeRange) -> Result<Vec<ModelInfo>, StoreError>;
 
-    /// GenAI aggregates.
-    fn aggregate(&self, query: &AggregateQuery) -> Result<Vec<AggregateRow>, StoreError>;
+    /// GenAI analytics: breakdowns by any dimensions, optionally as a time series.
+    fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError>;
 
     /// Totals.
     fn counts(&self) -> Result<StoreCounts, StoreError>;

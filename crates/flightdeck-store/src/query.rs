@@ -37,6 +37,12 @@ pub struct SpanFilter {
     pub tool: Option<String>,
     /// `gen_ai.conversation.id`.
     pub conversation_id: Option<String>,
+    /// The end user.
+    pub user: Option<String>,
+    /// `service.version`.
+    pub service_version: Option<String>,
+    /// `error.type`.
+    pub error_type: Option<String>,
     /// Equality on span or resource attributes (values compared as text).
     pub attributes: Vec<(String, String)>,
 }
@@ -111,6 +117,8 @@ pub struct TraceSummary {
     pub input_tokens: i64,
     /// Output tokens over GenAI spans.
     pub output_tokens: i64,
+    /// Cost over GenAI spans, USD.
+    pub cost_usd: f64,
     /// Services taking part.
     pub services: Vec<String>,
 }
@@ -124,63 +132,189 @@ pub struct TracePage {
     pub next_cursor: Option<String>,
 }
 
-/// How GenAI aggregates are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// A dimension analytics can group by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum GroupBy {
-    /// By (provider, model, operation).
+pub enum Dimension {
+    /// `gen_ai.provider.name`.
+    Provider,
+    /// Requested model (or responding model when none was requested).
     Model,
-    /// By service.
+    /// Exact responding model (dated snapshot).
+    ResponseModel,
+    /// Model family.
+    ModelFamily,
+    /// `gen_ai.operation.name`.
+    Operation,
+    /// `service.name`.
     Service,
+    /// `service.version`.
+    ServiceVersion,
+    /// `gen_ai.agent.name`.
+    Agent,
+    /// `gen_ai.tool.name`.
+    Tool,
+    /// The end user.
+    User,
+    /// `gen_ai.conversation.id`.
+    Conversation,
+    /// `error.type`.
+    ErrorType,
+    /// Any span or resource attribute, by key.
+    Attribute(String),
 }
 
-/// A GenAI aggregate request.
+impl Dimension {
+    /// Parses `model`, `service_version`, `attr:tenant.id`, ...
+    pub fn parse(text: &str) -> Option<Dimension> {
+        Some(match text {
+            "provider" => Dimension::Provider,
+            "model" => Dimension::Model,
+            "response_model" => Dimension::ResponseModel,
+            "model_family" => Dimension::ModelFamily,
+            "operation" => Dimension::Operation,
+            "service" => Dimension::Service,
+            "service_version" => Dimension::ServiceVersion,
+            "agent" => Dimension::Agent,
+            "tool" => Dimension::Tool,
+            "user" => Dimension::User,
+            "conversation" => Dimension::Conversation,
+            "error_type" => Dimension::ErrorType,
+            other => Dimension::Attribute(other.strip_prefix("attr:")?.to_owned()),
+        })
+    }
+
+    /// The name used in results (`attr:<key>` for attributes).
+    pub fn name(&self) -> String {
+        match self {
+            Dimension::Provider => "provider".into(),
+            Dimension::Model => "model".into(),
+            Dimension::ResponseModel => "response_model".into(),
+            Dimension::ModelFamily => "model_family".into(),
+            Dimension::Operation => "operation".into(),
+            Dimension::Service => "service".into(),
+            Dimension::ServiceVersion => "service_version".into(),
+            Dimension::Agent => "agent".into(),
+            Dimension::Tool => "tool".into(),
+            Dimension::User => "user".into(),
+            Dimension::Conversation => "conversation".into(),
+            Dimension::ErrorType => "error_type".into(),
+            Dimension::Attribute(key) => format!("attr:{key}"),
+        }
+    }
+}
+
+/// How analytics groups are ranked (and cut by `limit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderBy {
+    /// Most requests first.
+    #[default]
+    Requests,
+    /// Most errors first.
+    Errors,
+    /// Highest cost first.
+    Cost,
+    /// Slowest p95 latency first.
+    Latency,
+    /// Most tokens (input + output) first.
+    Tokens,
+}
+
+/// An analytics request over GenAI spans.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AggregateQuery {
+pub struct AnalyticsQuery {
     /// Over this range (by span start).
     pub range: TimeRange,
-    /// Grouping.
-    pub group_by: GroupBy,
-    /// Bucket width in ns, for a time series; `None` for one row per group.
-    pub step_ns: Option<i64>,
     /// Restricts the spans aggregated.
     pub filter: SpanFilter,
+    /// Grouping dimensions (none: one row for everything).
+    pub group_by: Vec<Dimension>,
+    /// Bucket width in ns, for a time series.
+    pub step_ns: Option<i64>,
+    /// Ranking of groups.
+    pub order_by: OrderBy,
+    /// Most groups returned (the top ones by `order_by`).
+    pub limit: usize,
 }
 
-/// One aggregate row.
+/// p50 / p95 / p99 of a distribution.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Percentiles {
+    /// Median.
+    pub p50: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+    /// 99th percentile.
+    pub p99: Option<f64>,
+}
+
+/// Token sums.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct TokenTotals {
+    /// Input tokens (cache reads and writes included).
+    pub input: i64,
+    /// Output tokens (reasoning included).
+    pub output: i64,
+    /// Input tokens read from cache.
+    pub cache_read: i64,
+    /// Input tokens written to cache.
+    pub cache_write: i64,
+    /// Reasoning output tokens.
+    pub reasoning: i64,
+}
+
+/// Cost sums in USD.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct CostTotals {
+    /// Total.
+    pub total: f64,
+    /// Uncached input.
+    pub input: f64,
+    /// Cache reads.
+    pub cache_read: f64,
+    /// Cache writes.
+    pub cache_write: f64,
+    /// Output other than reasoning.
+    pub output: f64,
+    /// Reasoning output.
+    pub reasoning: f64,
+}
+
+/// One analytics row: a group (and bucket) with its metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AggregateRow {
+pub struct AnalyticsRow {
     /// Bucket start, ns (time series only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bucket_start_ns: Option<i64>,
-    /// Provider (grouping by model).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-    /// Model (grouping by model).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    /// Operation (grouping by model).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operation: Option<String>,
-    /// Service (grouping by service).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-    /// Number of GenAI spans.
+    /// The group: dimension name → value (`null` when the spans have none).
+    pub group: serde_json::Map<String, serde_json::Value>,
+    /// GenAI spans.
     pub requests: u64,
     /// Spans with error status or `error.type`.
     pub errors: u64,
     /// `errors / requests`.
     pub error_rate: f64,
-    /// Median latency, ms.
-    pub latency_p50_ms: Option<f64>,
-    /// 95th percentile latency, ms.
-    pub latency_p95_ms: Option<f64>,
-    /// 99th percentile latency, ms.
-    pub latency_p99_ms: Option<f64>,
-    /// Sum of input tokens.
-    pub input_tokens: i64,
-    /// Sum of output tokens.
-    pub output_tokens: i64,
+    /// Error types and their counts, most frequent first (at most 10).
+    pub error_types: Vec<(String, u64)>,
+    /// Latency in ms.
+    pub latency_ms: Percentiles,
+    /// Time to first chunk in ms, over streaming calls that reported it.
+    pub ttft_ms: Percentiles,
+    /// Token sums.
+    pub tokens: TokenTotals,
+    /// Cost sums.
+    pub cost: CostTotals,
+    /// Spans with usage but no price (their cost is missing from `cost`).
+    pub unpriced: u64,
+    /// Model calls that reported no usage.
+    pub usage_missing: u64,
+    /// `cache_read / input` tokens.
+    pub cache_hit_ratio: Option<f64>,
+    /// Mean output tokens per second over calls that reported it.
+    pub output_tokens_per_second: Option<f64>,
+    /// Context-window use (input tokens ÷ context window): p50, p95, p99.
+    pub context_window_use: Percentiles,
 }
 
 /// A service seen in a range.

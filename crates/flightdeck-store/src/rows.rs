@@ -56,6 +56,8 @@ pub struct SpanRow {
     pub dropped: [u32; 3],
     /// The typed GenAI view.
     pub genai: flightdeck_model::GenAi,
+    /// The typed GenAI view as JSON, when the span has one.
+    pub genai_json: Option<String>,
 }
 
 /// One log record as stored.
@@ -125,6 +127,8 @@ pub struct TracePart {
     pub input_tokens: i64,
     /// Output tokens of GenAI spans in this batch.
     pub output_tokens: i64,
+    /// Cost of GenAI spans in this batch, USD.
+    pub cost_total: f64,
     /// Service of the root span, if the root is in this batch.
     pub root_service: Option<Arc<str>>,
     /// Name of the root span, if the root is in this batch.
@@ -268,6 +272,7 @@ impl WriteBatch {
                 genai_count: 0,
                 input_tokens: 0,
                 output_tokens: 0,
+                cost_total: 0.0,
                 root_service: None,
                 root_name: None,
                 services: Vec::new(),
@@ -280,6 +285,7 @@ impl WriteBatch {
                 part.genai_count += 1;
                 part.input_tokens += span.genai.usage.input_tokens.unwrap_or(0);
                 part.output_tokens += span.genai.usage.output_tokens.unwrap_or(0);
+                part.cost_total += span.genai.cost.as_ref().map_or(0.0, |c| c.total);
             }
             if span.parent_span_id.is_none() {
                 part.root_service = Some(Arc::clone(&resource.service_name));
@@ -317,6 +323,8 @@ impl WriteBatch {
                     span.dropped_events_count,
                     span.dropped_links_count,
                 ],
+                genai_json: (!span.genai.is_empty())
+                    .then(|| serde_json::to_string(&span.genai).unwrap_or_default()),
                 genai: span.genai.clone(),
             });
         }

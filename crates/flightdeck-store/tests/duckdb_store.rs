@@ -351,67 +351,200 @@ fn pagination_visits_every_trace_once() {
     assert_eq!(seen, expected);
 }
 
-/// Aggregates by model and by service, with percentiles computed by hand.
+fn analytics(
+    store: &DuckDbStore,
+    group_by: Vec<Dimension>,
+    step_ns: Option<i64>,
+    filter: SpanFilter,
+) -> Vec<AnalyticsRow> {
+    store
+        .analytics(&AnalyticsQuery {
+            range: range(),
+            filter,
+            group_by,
+            step_ns,
+            order_by: OrderBy::Requests,
+            limit: 100,
+        })
+        .unwrap()
+}
+
+/// Analytics by model and by service, with percentiles, sums and ratios computed by hand.
 #[test]
-fn aggregates_by_model_and_service() {
+fn analytics_by_model_and_service() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(&dir);
     fixture(&store);
-    let rows = store
-        .aggregate(&AggregateQuery {
-            range: range(),
-            group_by: GroupBy::Model,
-            step_ns: None,
-            filter: SpanFilter::default(),
-        })
-        .unwrap();
-    let gpt4o = rows
-        .iter()
-        .find(|r| r.model.as_deref() == Some("gpt-4o"))
-        .unwrap();
+    let rows = analytics(
+        &store,
+        vec![Dimension::Provider, Dimension::Model, Dimension::Operation],
+        None,
+        SpanFilter::default(),
+    );
+    assert_eq!(rows.len(), 3);
+    let gpt4o = rows.iter().find(|r| r.group["model"] == "gpt-4o").unwrap();
+    assert_eq!(gpt4o.group["provider"], "openai");
+    assert_eq!(gpt4o.group["operation"], "chat");
     assert_eq!(gpt4o.requests, 2);
     assert_eq!(gpt4o.errors, 1);
     assert_eq!(gpt4o.error_rate, 0.5);
-    assert_eq!(gpt4o.input_tokens, 400);
-    assert_eq!(gpt4o.output_tokens, 20);
+    assert_eq!(gpt4o.tokens.input, 400);
+    assert_eq!(gpt4o.tokens.output, 20);
     // Durations 300 ms and 400 ms: linear interpolation gives p50 = 350, p95 = 395, p99 = 399.
-    assert_eq!(gpt4o.latency_p50_ms, Some(350.0));
-    assert!((gpt4o.latency_p95_ms.unwrap() - 395.0).abs() < 1e-6);
-    assert!((gpt4o.latency_p99_ms.unwrap() - 399.0).abs() < 1e-6);
-    assert_eq!(gpt4o.provider.as_deref(), Some("openai"));
-    assert_eq!(rows.len(), 3);
+    assert_eq!(gpt4o.latency_ms.p50, Some(350.0));
+    assert!((gpt4o.latency_ms.p95.unwrap() - 395.0).abs() < 1e-6);
+    assert!((gpt4o.latency_ms.p99.unwrap() - 399.0).abs() < 1e-6);
+    // Ranked by requests: gpt-4o (2) first.
+    assert_eq!(rows[0].group["model"], "gpt-4o");
 
-    let by_service = store
-        .aggregate(&AggregateQuery {
-            range: range(),
-            group_by: GroupBy::Service,
-            step_ns: None,
-            filter: SpanFilter::default(),
-        })
-        .unwrap();
+    let by_service = analytics(
+        &store,
+        vec![Dimension::Service],
+        None,
+        SpanFilter::default(),
+    );
     let api = by_service
         .iter()
-        .find(|r| r.service.as_deref() == Some("api"))
+        .find(|r| r.group["service"] == "api")
         .unwrap();
     assert_eq!(api.requests, 3);
-    assert_eq!(api.input_tokens, 450);
+    assert_eq!(api.tokens.input, 450);
 
-    let series = store
-        .aggregate(&AggregateQuery {
-            range: range(),
-            group_by: GroupBy::Service,
-            step_ns: Some((1000 * MS) as i64),
-            filter: SpanFilter {
-                service: Some("api".into()),
-                ..Default::default()
-            },
-        })
-        .unwrap();
+    let series = analytics(
+        &store,
+        vec![Dimension::Service],
+        Some((1000 * MS) as i64),
+        SpanFilter {
+            service: Some("api".into()),
+            ..Default::default()
+        },
+    );
     let buckets: Vec<(i64, u64)> = series
         .iter()
         .map(|r| (r.bucket_start_ns.unwrap(), r.requests))
         .collect();
     assert_eq!(buckets, vec![(T0 as i64, 2), ((T0 + 3000 * MS) as i64, 1)]);
+
+    let total = analytics(&store, vec![], None, SpanFilter::default());
+    assert_eq!(total.len(), 1);
+    assert_eq!(total[0].requests, 4);
+    assert!(total[0].group.is_empty());
+}
+
+/// The GenAI metrics beyond latency: TTFT, cache tokens and hit ratio, cost breakdown, error
+/// types, unpriced and usage-missing counts, throughput and context-window use; grouping by user
+/// and by any attribute; top-N groups in a time series.
+#[test]
+fn analytics_metrics_and_dimensions() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let api = resource("api");
+    let mut spans = Vec::new();
+    for (i, (user, ttft, cost, error)) in [
+        ("alice", Some(0.2), Some(0.01), None),
+        ("alice", Some(0.4), Some(0.03), Some("RateLimitError")),
+        ("bob", None, None, Some("RateLimitError")),
+        ("carol", None, Some(0.5), Some("Timeout")),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut s = span(
+            10 + i as u8,
+            1,
+            None,
+            i as u64 * 100,
+            50,
+            &api,
+            Some(("chat", "gpt-4o", 1000, 100)),
+            false,
+        );
+        s.genai.user_id = Some(user.into());
+        s.genai.time_to_first_chunk = ttft;
+        s.genai.usage.cache_read_input_tokens = Some(250);
+        s.genai.error_type = error.map(Into::into);
+        s.genai.output_tokens_per_second = Some(40.0 + 20.0 * i as f64);
+        s.genai.context_window_use = Some(0.1 * (i + 1) as f64);
+        s.genai.usage_missing = user == "bob";
+        s.genai.cost = cost.map(|total| Cost {
+            total,
+            input: total / 2.0,
+            output: total / 2.0,
+            priced_as: "openai/gpt-4o".into(),
+            ..Cost::default()
+        });
+        s.attributes
+            .set("tenant.id", if i < 2 { "t1" } else { "t2" });
+        spans.push(s);
+    }
+    store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+
+    let all = analytics(&store, vec![], None, SpanFilter::default());
+    let r = &all[0];
+    assert_eq!(r.requests, 4);
+    assert_eq!(r.errors, 3);
+    assert_eq!(
+        r.error_types,
+        vec![("RateLimitError".to_owned(), 2), ("Timeout".to_owned(), 1)]
+    );
+    // TTFT over the two streaming calls: 200 ms and 400 ms.
+    assert!((r.ttft_ms.p50.unwrap() - 300.0).abs() < 1e-9);
+    assert_eq!(r.tokens.cache_read, 1000);
+    assert_eq!(r.cache_hit_ratio, Some(0.25));
+    assert!((r.cost.total - 0.54).abs() < 1e-12);
+    assert!((r.cost.input - 0.27).abs() < 1e-12);
+    assert_eq!(r.unpriced, 1);
+    assert_eq!(r.usage_missing, 1);
+    assert_eq!(r.output_tokens_per_second, Some(70.0));
+    assert!((r.context_window_use.p50.unwrap() - 0.25).abs() < 1e-9);
+
+    let by_user = analytics(&store, vec![Dimension::User], None, SpanFilter::default());
+    assert_eq!(by_user[0].group["user"], "alice");
+    assert_eq!(by_user[0].requests, 2);
+
+    let by_tenant = analytics(
+        &store,
+        vec![Dimension::Attribute("tenant.id".into())],
+        None,
+        SpanFilter::default(),
+    );
+    let t2 = by_tenant
+        .iter()
+        .find(|r| r.group["attr:tenant.id"] == "t2")
+        .unwrap();
+    assert_eq!(t2.requests, 2);
+    let by_env = analytics(
+        &store,
+        vec![Dimension::Attribute("deployment.environment.name".into())],
+        None,
+        SpanFilter::default(),
+    );
+    assert_eq!(by_env[0].group["attr:deployment.environment.name"], "prod");
+    assert_eq!(by_env[0].requests, 4);
+
+    let top_cost = store
+        .analytics(&AnalyticsQuery {
+            range: range(),
+            filter: SpanFilter::default(),
+            group_by: vec![Dimension::User],
+            step_ns: Some((100 * MS) as i64),
+            order_by: OrderBy::Cost,
+            limit: 1,
+        })
+        .unwrap();
+    assert_eq!(top_cost.len(), 1);
+    assert_eq!(top_cost[0].group["user"], "carol");
+
+    let errors_of = analytics(
+        &store,
+        vec![Dimension::User],
+        None,
+        SpanFilter {
+            error_type: Some("RateLimitError".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(errors_of.len(), 2);
 }
 
 /// Catalog lists: services, operations (span names) and models in the range.

@@ -78,6 +78,15 @@ pub struct FilterArgs {
     /// Conversation (session) id.
     #[arg(long)]
     pub conversation: Option<String>,
+    /// End user id.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Service version.
+    #[arg(long)]
+    pub service_version: Option<String>,
+    /// Error type (`error.type`).
+    #[arg(long)]
+    pub error_type: Option<String>,
     /// Attribute equality, key=value (repeatable; span or resource attributes).
     #[arg(long = "attr", value_name = "KEY=VALUE")]
     pub attrs: Vec<String>,
@@ -96,6 +105,9 @@ impl FilterArgs {
         push_opt(q, "agent", &self.agent);
         push_opt(q, "tool", &self.tool);
         push_opt(q, "conversation", &self.conversation);
+        push_opt(q, "user", &self.user);
+        push_opt(q, "service_version", &self.service_version);
+        push_opt(q, "error_type", &self.error_type);
         for a in &self.attrs {
             q.push(("attr".into(), a.clone()));
         }
@@ -349,54 +361,70 @@ pub async fn models(api: &ApiArgs, range: &RangeArgs) -> anyhow::Result<()> {
     })
 }
 
-/// `flightdeck genai`: aggregates.
-pub async fn aggregate(
+/// `flightdeck analytics`: breakdowns and time series.
+pub async fn analytics(
     api: &ApiArgs,
     range: &RangeArgs,
     filter: &FilterArgs,
     group_by: &str,
     step: Option<String>,
+    order_by: &str,
+    limit: usize,
 ) -> anyhow::Result<()> {
     let mut q = Vec::new();
     range.push(&mut q);
     filter.push(&mut q);
     q.push(("group_by".into(), group_by.into()));
+    q.push(("order_by".into(), order_by.into()));
+    q.push(("limit".into(), limit.to_string()));
     push_opt(&mut q, "step", &step);
-    let body = get(api, "/api/v1/genai/aggregate", &q).await?;
+    let body = get(api, "/api/v1/analytics", &q).await?;
     print(api, &body, |body| {
-        let mut t = table(&[
-            "bucket",
-            "provider",
-            "model",
-            "operation",
-            "service",
+        let dims: Vec<String> = body["group_by"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str().map(str::to_owned))
+            .collect();
+        let mut header: Vec<&str> = Vec::new();
+        if !body["step_ns"].is_null() {
+            header.push("bucket");
+        }
+        header.extend(dims.iter().map(String::as_str));
+        header.extend([
             "requests",
             "error %",
             "p50 ms",
             "p95 ms",
             "p99 ms",
+            "ttft p50 ms",
             "tokens in",
             "tokens out",
+            "cache hit",
+            "cost $",
         ]);
+        let mut t = table(&header);
         for r in body["rows"].as_array().into_iter().flatten() {
-            t.add_row(vec![
-                if r["bucket_start_ns"].is_null() {
-                    "-".into()
-                } else {
-                    ns_to_time(&r["bucket_start_ns"])
-                },
-                text(&r["provider"]),
-                text(&r["model"]),
-                text(&r["operation"]),
-                text(&r["service"]),
+            let mut row = Vec::new();
+            if !body["step_ns"].is_null() {
+                row.push(ns_to_time(&r["bucket_start_ns"]));
+            }
+            row.extend(dims.iter().map(|d| text(&r["group"][d])));
+            row.extend([
                 text(&r["requests"]),
                 format!("{:.1}", r["error_rate"].as_f64().unwrap_or(0.0) * 100.0),
-                text(&r["latency_p50_ms"]),
-                text(&r["latency_p95_ms"]),
-                text(&r["latency_p99_ms"]),
-                text(&r["input_tokens"]),
-                text(&r["output_tokens"]),
+                text(&r["latency_ms"]["p50"]),
+                text(&r["latency_ms"]["p95"]),
+                text(&r["latency_ms"]["p99"]),
+                text(&r["ttft_ms"]["p50"]),
+                text(&r["tokens"]["input"]),
+                text(&r["tokens"]["output"]),
+                r["cache_hit_ratio"]
+                    .as_f64()
+                    .map_or("-".into(), |v| format!("{:.0}%", v * 100.0)),
+                format!("{:.4}", r["cost"]["total"].as_f64().unwrap_or(0.0)),
             ]);
+            t.add_row(row);
         }
         t.to_string()
     })

@@ -65,20 +65,29 @@ enum Command {
         #[command(flatten)]
         range: client::RangeArgs,
     },
-    /// GenAI aggregates: requests, error rate, latency p50/p95/p99, tokens.
-    Genai {
+    /// GenAI analytics: requests, errors, latency and TTFT percentiles, tokens, cost, cache hits,
+    /// by any dimensions, optionally as a time series.
+    Analytics {
         #[command(flatten)]
         api: client::ApiArgs,
         #[command(flatten)]
         range: client::RangeArgs,
         #[command(flatten)]
         filter: client::FilterArgs,
-        /// Group by `model` (provider, model, operation) or `service`.
-        #[arg(long, default_value = "model", value_parser = ["model", "service"])]
+        /// Comma-separated dimensions: provider, model, response_model, model_family, operation,
+        /// service, service_version, agent, tool, user, conversation, error_type, attr:<key>;
+        /// `none` for one total row.
+        #[arg(long, default_value = "provider,model,operation")]
         group_by: String,
         /// Bucket width for a time series, e.g. 1m.
         #[arg(long, value_name = "DURATION")]
         step: Option<String>,
+        /// Rank groups by requests, errors, cost, latency or tokens.
+        #[arg(long, default_value = "requests")]
+        order_by: String,
+        /// Most groups shown.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
     },
     /// Ingest, writer and store counters of a running server.
     Stats {
@@ -128,13 +137,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
             service,
         } => client::operations(&api, &range, service).await,
         Command::Models { api, range } => client::models(&api, &range).await,
-        Command::Genai {
+        Command::Analytics {
             api,
             range,
             filter,
             group_by,
             step,
-        } => client::aggregate(&api, &range, &filter, &group_by, step).await,
+            order_by,
+            limit,
+        } => client::analytics(&api, &range, &filter, &group_by, step, &order_by, limit).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
     }

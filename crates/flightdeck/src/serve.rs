@@ -53,7 +53,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let store = Arc::new(store);
     let runner = Runner::start(
         vec![Box::new(Normalize::default())],
-        Arc::clone(&store) as Arc<dyn Store>,
+        Arc::clone(&store) as Arc<dyn flightdeck_store::Writer>,
         config.queue.clone(),
     )
     .context("failed to start the store writer")?;

@@ -20,5 +20,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/services", get(catalog::services))
         .route("/api/v1/operations", get(catalog::operations))
         .route("/api/v1/models", get(catalog::models))
-        .route("/api/v1/genai/aggregate", get(genai::aggregate))
+        .route("/api/v1/analytics", get(genai::analytics))
 }

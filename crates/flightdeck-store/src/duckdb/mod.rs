@@ -1,8 +1,10 @@
 //! The embedded DuckDB backend: one database file in the data directory, one writer connection,
 //! a small pool of reader connections (DuckDB's MVCC lets readers run while the writer appends).
 
+mod analytics;
 mod read;
 mod schema;
+mod sql;
 mod write;
 
 use std::collections::HashSet;
@@ -58,12 +60,12 @@ impl StoreConfig {
 /// The embedded DuckDB store.
 pub struct DuckDbStore {
     path: PathBuf,
-    writer: Mutex<Writer>,
+    writer: Mutex<WriterState>,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
 }
 
-struct Writer {
+struct WriterState {
     conn: Connection,
     known_resources: HashSet<u64>,
 }
@@ -87,7 +89,7 @@ impl DuckDbStore {
         let known_resources = read::resource_ids(&conn)?;
         Ok(DuckDbStore {
             path,
-            writer: Mutex::new(Writer {
+            writer: Mutex::new(WriterState {
                 conn,
                 known_resources,
             }),
@@ -175,16 +177,18 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-impl Store for DuckDbStore {
+impl crate::Writer for DuckDbStore {
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
         let mut writer = lock(&self.writer);
-        let Writer {
+        let WriterState {
             conn,
             known_resources,
         } = &mut *writer;
         write::write(conn, known_resources, batches)
     }
+}
 
+impl Store for DuckDbStore {
     fn trace(&self, trace_id: TraceId) -> Result<Vec<Span>, StoreError> {
         self.with_reader(|conn| read::trace(conn, trace_id))
     }
@@ -213,8 +217,8 @@ impl Store for DuckDbStore {
         self.with_reader(|conn| read::models(conn, range))
     }
 
-    fn aggregate(&self, query: &AggregateQuery) -> Result<Vec<AggregateRow>, StoreError> {
-        self.with_reader(|conn| read::aggregate(conn, query))
+    fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
+        self.with_reader(|conn| analytics::analytics(conn, query))
     }
 
     fn counts(&self) -> Result<StoreCounts, StoreError> {

@@ -7,110 +7,13 @@ use duckdb::types::Value;
 use duckdb::{Connection, Row, params_from_iter};
 use flightdeck_model::{
     Attributes, Event, GenAi, Link, LogRecord, Resource, Scope, Span, SpanId, SpanKind, Status,
-    StatusCode, TraceId, Usage,
+    StatusCode, TraceId,
 };
 
-use super::schema::{LOG_COLUMNS, SPAN_COLUMNS};
+use super::schema::{LOG_COLUMNS, SPAN_READ_COLUMNS};
+use super::sql::{Sql, range_clause, span_filter_clauses};
 use crate::StoreError;
 use crate::query::*;
-
-/// A SQL text with its positional parameters, built up piece by piece.
-#[derive(Default)]
-pub(crate) struct Sql {
-    pub text: String,
-    pub params: Vec<Value>,
-}
-
-impl Sql {
-    fn new(text: &str) -> Self {
-        Sql {
-            text: text.to_owned(),
-            params: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, text: &str) -> &mut Self {
-        self.text.push_str(text);
-        self
-    }
-
-    fn bind(&mut self, value: impl Into<Value>) -> &mut Self {
-        self.params.push(value.into());
-        self
-    }
-
-    /// Appends ` AND <text>` binding one value.
-    fn and(&mut self, text: &str, value: impl Into<Value>) -> &mut Self {
-        self.push(" AND ").push(text).bind(value)
-    }
-}
-
-fn range_clause(sql: &mut Sql, column: &str, range: TimeRange) {
-    sql.and(&format!("{column} >= ?"), range.start_ns)
-        .and(&format!("{column} < ?"), range.end_ns);
-}
-
-/// JSON path for a top-level key, quoted so dots in keys are not path separators.
-fn json_path(key: &str) -> String {
-    let escaped = key.replace('\\', "\\\\").replace('"', "\\\"");
-    format!("$.\"{escaped}\"")
-}
-
-/// Adds the span-level filter as `AND ...` clauses over the `spans` table.
-pub(crate) fn span_filter_clauses(sql: &mut Sql, f: &SpanFilter) {
-    if let Some(v) = &f.service {
-        sql.and("service_name = ?", v.clone());
-    }
-    if let Some(v) = &f.span_name {
-        sql.and("name = ?", v.clone());
-    }
-    if let Some(v) = f.status {
-        sql.and("status_code = ?", v.to_otlp());
-    }
-    if let Some(v) = f.min_duration_ns {
-        sql.and("duration_ns >= ?", v);
-    }
-    if let Some(v) = f.max_duration_ns {
-        sql.and("duration_ns <= ?", v);
-    }
-    if let Some(v) = &f.operation {
-        sql.and("gen_ai_operation = ?", v.clone());
-    }
-    if let Some(v) = &f.provider {
-        sql.and("gen_ai_provider = ?", v.clone());
-    }
-    if let Some(v) = &f.model {
-        sql.push(" AND (gen_ai_request_model = ? OR gen_ai_response_model = ?)")
-            .bind(v.clone())
-            .bind(v.clone());
-    }
-    if let Some(v) = &f.agent {
-        sql.push(" AND (agent_name = ? OR agent_id = ?)")
-            .bind(v.clone())
-            .bind(v.clone());
-    }
-    if let Some(v) = &f.tool {
-        sql.and("tool_name = ?", v.clone());
-    }
-    if let Some(v) = &f.conversation_id {
-        sql.and("conversation_id = ?", v.clone());
-    }
-    for (key, value) in &f.attributes {
-        // `contains` on the raw JSON is a cheap pre-filter before parsing it.
-        let needle = format!("{}:", serde_json::Value::String(key.clone()));
-        let path = json_path(key);
-        sql.push(
-            " AND ((contains(attributes, ?) AND json_extract_string(attributes, ?) = ?) \
-             OR resource_id IN (SELECT resource_id FROM resources \
-             WHERE json_extract_string(attributes, ?) = ?))",
-        )
-        .bind(needle)
-        .bind(path.clone())
-        .bind(value.clone())
-        .bind(path)
-        .bind(value.clone());
-    }
-}
 
 pub(crate) fn resource_ids(conn: &Connection) -> Result<HashSet<u64>, StoreError> {
     let mut stmt = conn.prepare("SELECT resource_id FROM resources")?;
@@ -190,21 +93,6 @@ fn string_list(value: Value) -> Vec<String> {
     }
 }
 
-fn float_list(value: Value) -> Vec<Option<f64>> {
-    match value {
-        Value::List(items) => items
-            .into_iter()
-            .map(|v| match v {
-                Value::Double(d) => Some(d),
-                Value::Float(f) => Some(f64::from(f)),
-                Value::BigInt(i) => Some(i as f64),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
 /// A span row before its resource is attached.
 struct RawSpan {
     span: Span,
@@ -223,8 +111,7 @@ fn span_from_row(row: &Row<'_>) -> Result<RawSpan, duckdb::Error> {
         TraceId::from_int(row.get(0)?).ok_or_else(|| corrupt("trace_id", "zero".into()))?;
     let span_id = SpanId::from_int(row.get(1)?).ok_or_else(|| corrupt("span_id", "zero".into()))?;
     let parent_span_id = row.get::<_, Option<u64>>(2)?.and_then(SpanId::from_int);
-    let scope_extra: Option<String> = row.get(15)?;
-    let (scope_attributes, scope_schema_url) = match scope_extra {
+    let (scope_attributes, scope_schema_url) = match row.get::<_, Option<String>>(12)? {
         Some(text) => {
             let v: serde_json::Value =
                 serde_json::from_str(&text).map_err(|e| corrupt("scope", e.to_string()))?;
@@ -235,67 +122,45 @@ fn span_from_row(row: &Row<'_>) -> Result<RawSpan, duckdb::Error> {
         }
         None => (Attributes::new(), String::new()),
     };
-    let attributes: String = row.get(18)?;
-    let events: Option<String> = row.get(19)?;
-    let links: Option<String> = row.get(20)?;
+    let attributes: String = row.get(15)?;
+    let events: Option<String> = row.get(16)?;
+    let links: Option<String> = row.get(17)?;
+    let genai: Option<String> = row.get(21)?;
     let span = Span {
         trace_id,
         span_id,
         parent_span_id,
         start_time_unix_nano: row.get::<_, i64>(3)?.max(0) as u64,
         end_time_unix_nano: row.get::<_, i64>(4)?.max(0) as u64,
-        name: row.get(6)?,
-        kind: SpanKind::from_otlp(i32::from(row.get::<_, u8>(7)?)),
+        name: row.get(5)?,
+        kind: SpanKind::from_otlp(i32::from(row.get::<_, u8>(6)?)),
         status: Status {
-            code: StatusCode::from_otlp(i32::from(row.get::<_, u8>(8)?)),
-            message: row.get::<_, Option<String>>(9)?.unwrap_or_default(),
+            code: StatusCode::from_otlp(i32::from(row.get::<_, u8>(7)?)),
+            message: row.get::<_, Option<String>>(8)?.unwrap_or_default(),
         },
         resource: Arc::default(),
         scope: Arc::new(Scope {
-            name: row.get(13)?,
-            version: row.get::<_, Option<String>>(14)?.unwrap_or_default(),
+            name: row.get(10)?,
+            version: row.get::<_, Option<String>>(11)?.unwrap_or_default(),
             attributes: scope_attributes,
             schema_url: scope_schema_url,
         }),
-        trace_state: row.get::<_, Option<String>>(16)?.unwrap_or_default(),
-        flags: row.get(17)?,
+        trace_state: row.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        flags: row.get(14)?,
         attributes: Attributes::from_json_str(&attributes)
             .map_err(|e| corrupt("attributes", e.to_string()))?,
         events: parse_json::<Vec<Event>>(events, "events")
             .map_err(|e| corrupt("events", e.to_string()))?,
         links: parse_json::<Vec<Link>>(links, "links")
             .map_err(|e| corrupt("links", e.to_string()))?,
-        dropped_attributes_count: row.get(21)?,
-        dropped_events_count: row.get(22)?,
-        dropped_links_count: row.get(23)?,
-        genai: GenAi {
-            operation: row.get(24)?,
-            provider: row.get(25)?,
-            request_model: row.get(26)?,
-            response_model: row.get(27)?,
-            usage: Usage {
-                input_tokens: row.get(28)?,
-                output_tokens: row.get(29)?,
-                cache_read_input_tokens: row.get(30)?,
-                cache_write_input_tokens: row.get(31)?,
-                reasoning_output_tokens: row.get(32)?,
-            },
-            finish_reasons: string_list(row.get(33)?),
-            response_id: row.get(34)?,
-            conversation_id: row.get(35)?,
-            agent_name: row.get(36)?,
-            agent_id: row.get(37)?,
-            tool_name: row.get(38)?,
-            tool_type: row.get(39)?,
-            tool_call_id: row.get(40)?,
-            error_type: row.get(41)?,
-            time_to_first_chunk: row.get(42)?,
-            ..GenAi::default()
-        },
+        dropped_attributes_count: row.get(18)?,
+        dropped_events_count: row.get(19)?,
+        dropped_links_count: row.get(20)?,
+        genai: parse_json::<GenAi>(genai, "genai").map_err(|e| corrupt("genai", e.to_string()))?,
     };
     Ok(RawSpan {
         span,
-        resource_id: row.get(12)?,
+        resource_id: row.get(9)?,
     })
 }
 
@@ -318,7 +183,7 @@ pub(crate) fn trace(conn: &Connection, trace_id: TraceId) -> Result<Vec<Span>, S
     };
     // Bounding by the extent lets DuckDB skip row groups by their start_ns min/max.
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SPAN_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? AND trace_id = ? \
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? AND trace_id = ? \
          ORDER BY start_ns, span_id"
     ))?;
     let raws = stmt
@@ -472,7 +337,7 @@ fn summaries(
         "SELECT trace_id, min(start_ns), max(end_ns), sum(span_count)::BIGINT, \
          sum(error_count)::BIGINT, sum(genai_count)::BIGINT, sum(input_tokens)::BIGINT, \
          sum(output_tokens)::BIGINT, max(root_service), \
-         max(root_name), list_distinct(flatten(list(services))) \
+         max(root_name), list_distinct(flatten(list(services))), sum(cost_total) \
          FROM trace_parts WHERE trace_id IN ({placeholders}) GROUP BY trace_id"
     ))?;
     let rows = stmt.query_map(params_from_iter(ids.iter()), |row| {
@@ -483,6 +348,7 @@ fn summaries(
         services.sort();
         let root_service: Option<String> = row.get(8)?;
         let root_name: Option<String> = row.get(9)?;
+        let cost_usd: f64 = row.get(11)?;
         let counts: [i64; 5] = [
             row.get(3)?,
             row.get(4)?,
@@ -503,6 +369,7 @@ fn summaries(
             genai_count: counts[2] as u64,
             input_tokens: counts[3],
             output_tokens: counts[4],
+            cost_usd,
             services,
         }))
     })?;
@@ -575,73 +442,6 @@ pub(crate) fn models(conn: &Connection, range: TimeRange) -> Result<Vec<ModelInf
             response_models,
             operations,
             spans: row.get::<_, i64>(4)? as u64,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-pub(crate) fn aggregate(
-    conn: &Connection,
-    query: &AggregateQuery,
-) -> Result<Vec<AggregateRow>, StoreError> {
-    let mut select = Vec::new();
-    let mut sql = Sql::default();
-    if let Some(step) = query.step_ns {
-        select.push("(start_ns // ?) * ? AS bucket".to_owned());
-        sql.bind(step.max(1)).bind(step.max(1));
-    } else {
-        select.push("NULL::BIGINT AS bucket".to_owned());
-    }
-    match query.group_by {
-        GroupBy::Model => select.push(
-            "gen_ai_provider AS provider, coalesce(gen_ai_request_model, gen_ai_response_model) \
-             AS model, gen_ai_operation AS operation, NULL::VARCHAR AS service"
-                .to_owned(),
-        ),
-        GroupBy::Service => select.push(
-            "NULL::VARCHAR AS provider, NULL::VARCHAR AS model, NULL::VARCHAR AS operation, \
-             service_name AS service"
-                .to_owned(),
-        ),
-    }
-    select.push(
-        "count(*) AS requests, \
-         count(*) FILTER (WHERE status_code = 2 OR error_type IS NOT NULL) AS errors, \
-         quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS latency, \
-         coalesce(sum(input_tokens), 0)::BIGINT, coalesce(sum(output_tokens), 0)::BIGINT"
-            .to_owned(),
-    );
-    sql.text = format!(
-        "SELECT {} FROM spans WHERE gen_ai_operation IS NOT NULL",
-        select.join(", ")
-    );
-    range_clause(&mut sql, "start_ns", query.range);
-    span_filter_clauses(&mut sql, &query.filter);
-    sql.push(" GROUP BY ALL ORDER BY bucket NULLS FIRST, requests DESC, provider, model, operation, service");
-    let mut stmt = conn.prepare(&sql.text)?;
-    let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
-        let requests = row.get::<_, i64>(5)? as u64;
-        let errors = row.get::<_, i64>(6)? as u64;
-        let latency = float_list(row.get(7)?);
-        let ms = |i: usize| latency.get(i).copied().flatten().map(|ns| ns / 1e6);
-        Ok(AggregateRow {
-            bucket_start_ns: row.get(0)?,
-            provider: row.get(1)?,
-            model: row.get(2)?,
-            operation: row.get(3)?,
-            service: row.get(4)?,
-            requests,
-            errors,
-            error_rate: if requests == 0 {
-                0.0
-            } else {
-                errors as f64 / requests as f64
-            },
-            latency_p50_ms: ms(0),
-            latency_p95_ms: ms(1),
-            latency_p99_ms: ms(2),
-            input_tokens: row.get(8)?,
-            output_tokens: row.get(9)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)

@@ -57,7 +57,23 @@ CREATE TABLE spans (
     tool_type VARCHAR,
     tool_call_id VARCHAR,
     error_type VARCHAR,
-    ttfc_s DOUBLE
+    ttfc_s DOUBLE,
+    model_family VARCHAR,
+    user_id VARCHAR,
+    output_tokens_per_second DOUBLE,
+    max_chunk_gap_s DOUBLE,
+    usage_missing BOOLEAN NOT NULL,
+    cost_total DOUBLE,
+    cost_input DOUBLE,
+    cost_cache_read DOUBLE,
+    cost_cache_write DOUBLE,
+    cost_output DOUBLE,
+    cost_reasoning DOUBLE,
+    priced_as VARCHAR,
+    context_window_use DOUBLE,
+    -- The whole typed GenAI view as JSON: what reads return. The typed columns above exist for
+    -- filtering and aggregation.
+    genai_json VARCHAR
 );
 
 CREATE TABLE trace_parts (
@@ -71,7 +87,8 @@ CREATE TABLE trace_parts (
     output_tokens BIGINT NOT NULL,
     root_service VARCHAR,
     root_name VARCHAR,
-    services VARCHAR[] NOT NULL
+    services VARCHAR[] NOT NULL,
+    cost_total DOUBLE NOT NULL
 );
 
 CREATE TABLE logs (
@@ -94,14 +111,11 @@ CREATE TABLE logs (
 "#,
 ];
 
-/// The columns of `spans` in append order (must match [`MIGRATIONS`]).
-pub(crate) const SPAN_COLUMNS: &str = "trace_id, span_id, parent_span_id, start_ns, end_ns, \
-    duration_ns, name, kind, status_code, status_message, service_name, service_version, \
-    resource_id, scope_name, scope_version, scope_extra, trace_state, flags, attributes, events, \
-    links, dropped_attributes, dropped_events, dropped_links, gen_ai_operation, gen_ai_provider, \
-    gen_ai_request_model, gen_ai_response_model, input_tokens, output_tokens, cache_read_tokens, \
-    cache_write_tokens, reasoning_tokens, finish_reasons, response_id, conversation_id, \
-    agent_name, agent_id, tool_name, tool_type, tool_call_id, error_type, ttfc_s";
+/// The columns a span is read back from (the GenAI view comes from `genai_json`).
+pub(crate) const SPAN_READ_COLUMNS: &str = "trace_id, span_id, parent_span_id, start_ns, end_ns, \
+    name, kind, status_code, status_message, resource_id, scope_name, scope_version, scope_extra, \
+    trace_state, flags, attributes, events, links, dropped_attributes, dropped_events, \
+    dropped_links, genai_json";
 
 /// The columns of `logs` in append order.
 pub(crate) const LOG_COLUMNS: &str = "time_ns, observed_ns, trace_id, span_id, severity_number, \

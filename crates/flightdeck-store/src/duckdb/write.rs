@@ -67,6 +67,7 @@ fn append_all(
     let mut spans = conn.appender("spans")?;
     for r in batches.iter().flat_map(|b| &b.spans) {
         let g = &r.genai;
+        let cost = g.cost.as_ref();
         spans.append_row(params![
             r.trace_id,
             r.span_id,
@@ -111,6 +112,20 @@ fn append_all(
             g.tool_call_id,
             g.error_type,
             g.time_to_first_chunk,
+            g.model_family,
+            g.user_id,
+            g.output_tokens_per_second,
+            g.max_chunk_gap,
+            g.usage_missing,
+            cost.map(|c| c.total),
+            cost.map(|c| c.input),
+            cost.map(|c| c.cache_read),
+            cost.map(|c| c.cache_write),
+            cost.map(|c| c.output),
+            cost.map(|c| c.reasoning),
+            cost.map(|c| c.priced_as.as_str()),
+            g.context_window_use,
+            r.genai_json,
         ])?;
     }
     spans.flush()?;
@@ -136,6 +151,7 @@ fn append_all(
             opt_str(&p.root_service),
             p.root_name,
             services,
+            p.cost_total,
         ])?;
     }
     parts.flush()?;
