@@ -254,3 +254,37 @@ async fn catalog_and_analytics() {
     let (status, _) = get(&state, &format!("/api/v1/analytics?{RANGE}&order_by=vibes")).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 }
+
+/// Conversations list and detail, unpriced models; unknown conversation is 404.
+#[tokio::test]
+async fn conversations_and_unpriced() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let mut turn = span(5, 9, None, 900, Some("gpt-4o"));
+    turn.genai.conversation_id = Some("conv-1".into());
+    let mut turn2 = span(6, 10, None, 950, Some("gpt-4o"));
+    turn2.genai.conversation_id = Some("conv-1".into());
+    state
+        .store
+        .write(&[WriteBatch::from_spans(&[turn2, turn])])
+        .unwrap();
+    let (_, list) = get(&state, &format!("/api/v1/conversations?{RANGE}")).await;
+    assert_eq!(list["conversations"][0]["conversation_id"], "conv-1");
+    assert_eq!(list["conversations"][0]["traces"], 2);
+    assert_eq!(list["conversations"][0]["input_tokens"], 20);
+    let (status, one) = get(&state, "/api/v1/conversations/conv-1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        one["traces"][0]["trace_id"],
+        "05050505050505050505050505050505"
+    );
+    assert_eq!(
+        one["traces"][1]["trace_id"],
+        "06060606060606060606060606060606"
+    );
+    let (status, _) = get(&state, "/api/v1/conversations/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, unpriced) = get(&state, &format!("/api/v1/models/unpriced?{RANGE}")).await;
+    assert_eq!(unpriced["models"][0]["model"], "gpt-4o");
+    assert_eq!(unpriced["models"][0]["calls"], 4);
+}

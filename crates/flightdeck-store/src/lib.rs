@@ -77,6 +77,31 @@ pub trait Store: Writer {
     /// GenAI models seen in a range.
     fn models(&self, range: TimeRange) -> Result<Vec<ModelInfo>, StoreError>;
 
+    /// Conversations active in a range (newest activity first), restricted by the span filter.
+    fn conversations(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+    ) -> Result<Vec<ConversationSummary>, StoreError>;
+
+    /// One conversation with its traces in order; `None` when unknown.
+    fn conversation(&self, conversation_id: &str) -> Result<Option<Conversation>, StoreError>;
+
+    /// Models used with token usage but no price, most calls first.
+    fn unpriced_models(&self, range: TimeRange) -> Result<Vec<UnpricedModel>, StoreError>;
+
+    /// A uniform random sample (at most `limit`, fixed seed) of model calls matching the filter.
+    fn samples(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+    ) -> Result<Vec<RequestSample>, StoreError>;
+
+    /// All spans of the given traces (for analyses across traces), by start time.
+    fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError>;
+
     /// GenAI analytics: breakdowns by any dimensions, optionally as a time series.
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError>;
 

@@ -364,3 +364,83 @@ pub struct StoreCounts {
     /// Size of the database file(s) in bytes.
     pub bytes_on_disk: u64,
 }
+
+/// GenAI operations that are model calls: the spans whose tokens and cost are summed (agent and
+/// workflow spans may carry roll-ups of their children's usage, which would count twice).
+pub const MODEL_CALL_OPERATIONS: &[&str] =
+    &["chat", "text_completion", "generate_content", "embeddings"];
+
+/// True when `operation` is a model call (see [`MODEL_CALL_OPERATIONS`]).
+pub fn is_model_call(operation: Option<&str>) -> bool {
+    operation.is_some_and(|op| MODEL_CALL_OPERATIONS.contains(&op))
+}
+
+/// One conversation (spans sharing `gen_ai.conversation.id`) with its totals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// `gen_ai.conversation.id`.
+    pub conversation_id: String,
+    /// Traces (turns) in the conversation.
+    pub traces: u64,
+    /// First span start, ns.
+    pub start_ns: i64,
+    /// Last span end, ns.
+    pub end_ns: i64,
+    /// Model calls.
+    pub model_calls: u64,
+    /// Input tokens of model calls.
+    pub input_tokens: i64,
+    /// Output tokens of model calls.
+    pub output_tokens: i64,
+    /// Cost of model calls, USD.
+    pub cost_usd: f64,
+    /// Spans with errors.
+    pub errors: u64,
+    /// Models used.
+    pub models: Vec<String>,
+    /// End users seen.
+    pub users: Vec<String>,
+}
+
+/// A conversation: its totals and its traces in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Totals.
+    pub summary: ConversationSummary,
+    /// The traces, oldest first.
+    pub traces: Vec<TraceSummary>,
+}
+
+/// A model that was used with token usage but has no price in the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnpricedModel {
+    /// Provider.
+    pub provider: Option<String>,
+    /// Model.
+    pub model: String,
+    /// Calls with usage and no cost.
+    pub calls: u64,
+    /// Their input tokens.
+    pub input_tokens: i64,
+    /// Their output tokens.
+    pub output_tokens: i64,
+    /// Last seen, ns.
+    pub last_seen_ns: i64,
+}
+
+/// One model call's numbers, for cohort comparisons.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RequestSample {
+    /// Duration, ms.
+    pub latency_ms: f64,
+    /// Time to first chunk, ms (streaming calls).
+    pub ttft_ms: Option<f64>,
+    /// Input tokens.
+    pub input_tokens: Option<i64>,
+    /// Output tokens.
+    pub output_tokens: Option<i64>,
+    /// Cost, USD.
+    pub cost_usd: Option<f64>,
+    /// Failed.
+    pub error: bool,
+}

@@ -262,6 +262,7 @@ impl WriteBatch {
             let start_ns = to_i64(span.start_time_unix_nano);
             let end_ns = to_i64(span.end_time_unix_nano.max(span.start_time_unix_nano));
             let is_genai = span.genai.operation.is_some();
+            let is_model_call = crate::is_model_call(span.genai.operation.as_deref());
 
             let part = parts.entry(trace_id).or_insert_with(|| TracePart {
                 trace_id,
@@ -281,8 +282,9 @@ impl WriteBatch {
             part.end_ns = part.end_ns.max(end_ns);
             part.span_count += 1;
             part.error_count += u32::from(span.is_error());
-            if is_genai {
-                part.genai_count += 1;
+            part.genai_count += u32::from(is_genai);
+            // Only model calls: agent spans may carry roll-ups of their children's usage.
+            if is_model_call {
                 part.input_tokens += span.genai.usage.input_tokens.unwrap_or(0);
                 part.output_tokens += span.genai.usage.output_tokens.unwrap_or(0);
                 part.cost_total += span.genai.cost.as_ref().map_or(0.0, |c| c.total);

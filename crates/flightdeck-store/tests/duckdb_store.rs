@@ -603,3 +603,104 @@ fn logs_of_a_trace() {
     assert_eq!(logs[0].resource.service_name(), "api");
     assert!(store.trace_logs(tid(2)).unwrap().is_empty());
 }
+
+/// Conversations: listing with totals over model calls only, one conversation with its traces
+/// in order; unpriced models; request samples; spans of several traces at once.
+#[test]
+fn conversations_unpriced_samples() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let api = resource("api");
+    // Conversation "c": two turns (traces 1 and 2); trace 2 has an agent span whose usage is a
+    // roll-up of its child and must not be counted again.
+    let mut spans = vec![
+        span(
+            1,
+            1,
+            None,
+            0,
+            100,
+            &api,
+            Some(("chat", "gpt-4o", 100, 10)),
+            false,
+        ),
+        span(
+            2,
+            2,
+            None,
+            500,
+            300,
+            &api,
+            Some(("invoke_agent", "gpt-4o", 300, 30)),
+            false,
+        ),
+        span(
+            2,
+            3,
+            Some(2),
+            510,
+            200,
+            &api,
+            Some(("chat", "gpt-4o-mini", 300, 30)),
+            true,
+        ),
+    ];
+    for s in &mut spans {
+        s.genai.conversation_id = Some("c".into());
+    }
+    spans[0].genai.cost = Some(Cost {
+        total: 0.5,
+        input: 0.5,
+        priced_as: "x".into(),
+        ..Cost::default()
+    });
+    store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+
+    let list = store
+        .conversations(range(), &SpanFilter::default(), 10)
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    let c = &list[0];
+    assert_eq!(
+        (
+            c.traces,
+            c.model_calls,
+            c.input_tokens,
+            c.output_tokens,
+            c.errors
+        ),
+        (2, 2, 400, 40, 1)
+    );
+    assert_eq!(c.cost_usd, 0.5);
+    assert_eq!(c.models, vec!["gpt-4o", "gpt-4o-mini"]);
+
+    let one = store.conversation("c").unwrap().unwrap();
+    let order: Vec<TraceId> = one.traces.iter().map(|t| t.trace_id).collect();
+    assert_eq!(order, vec![tid(1), tid(2)]);
+    // Trace 2's summary counts only the chat call's tokens.
+    assert_eq!(one.traces[1].input_tokens, 300);
+    assert!(store.conversation("nope").unwrap().is_none());
+
+    let unpriced = store.unpriced_models(range()).unwrap();
+    assert_eq!(unpriced.len(), 1);
+    assert_eq!(unpriced[0].model, "gpt-4o-mini");
+    assert_eq!(unpriced[0].input_tokens, 300);
+
+    let samples = store.samples(range(), &SpanFilter::default(), 10).unwrap();
+    assert_eq!(samples.len(), 2);
+    let mut latencies: Vec<f64> = samples.iter().map(|s| s.latency_ms).collect();
+    latencies.sort_by(f64::total_cmp);
+    assert_eq!(latencies, vec![100.0, 200.0]);
+    assert_eq!(samples.iter().filter(|s| s.error).count(), 1);
+    assert_eq!(
+        store
+            .samples(range(), &SpanFilter::default(), 1)
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let both = store.spans_of_traces(&[tid(1), tid(2)]).unwrap();
+    assert_eq!(both.len(), 3);
+    assert_eq!(both[0].resource.service_name(), "api");
+}

@@ -430,6 +430,84 @@ pub async fn analytics(
     })
 }
 
+/// `flightdeck conversations [ID]`.
+pub async fn conversations(
+    api: &ApiArgs,
+    range: &RangeArgs,
+    filter: &FilterArgs,
+    id: Option<String>,
+) -> anyhow::Result<()> {
+    let conversation_row = |t: &mut Table, c: &Value| {
+        t.add_row(vec![
+            text(&c["conversation_id"]),
+            ns_to_time(&c["start_ns"]),
+            text(&c["traces"]),
+            text(&c["model_calls"]),
+            format!("{}/{}", text(&c["input_tokens"]), text(&c["output_tokens"])),
+            format!("{:.4}", c["cost_usd"].as_f64().unwrap_or(0.0)),
+            text(&c["errors"]),
+            text(&c["models"]),
+        ]);
+    };
+    let header = [
+        "conversation",
+        "started",
+        "turns",
+        "model calls",
+        "tokens in/out",
+        "cost $",
+        "errors",
+        "models",
+    ];
+    match id {
+        Some(id) => {
+            let body = get(api, &format!("/api/v1/conversations/{id}"), &[]).await?;
+            print(api, &body, |body| {
+                let mut summary = table(&header);
+                conversation_row(&mut summary, &body["summary"]);
+                let mut turns = table(&[
+                    "trace id",
+                    "start",
+                    "root",
+                    "duration ms",
+                    "errors",
+                    "tokens in/out",
+                    "cost $",
+                ]);
+                for tr in body["traces"].as_array().into_iter().flatten() {
+                    turns.add_row(vec![
+                        text(&tr["trace_id"]),
+                        ns_to_time(&tr["start_ns"]),
+                        text(&tr["root_name"]),
+                        format!("{:.1}", tr["duration_ns"].as_f64().unwrap_or(0.0) / 1e6),
+                        text(&tr["error_count"]),
+                        format!(
+                            "{}/{}",
+                            text(&tr["input_tokens"]),
+                            text(&tr["output_tokens"])
+                        ),
+                        format!("{:.4}", tr["cost_usd"].as_f64().unwrap_or(0.0)),
+                    ]);
+                }
+                format!("{summary}\n{turns}")
+            })
+        }
+        None => {
+            let mut q = Vec::new();
+            range.push(&mut q);
+            filter.push(&mut q);
+            let body = get(api, "/api/v1/conversations", &q).await?;
+            print(api, &body, |body| {
+                let mut t = table(&header);
+                for c in body["conversations"].as_array().into_iter().flatten() {
+                    conversation_row(&mut t, c);
+                }
+                t.to_string()
+            })
+        }
+    }
+}
+
 /// `flightdeck stats`.
 pub async fn stats(api: &ApiArgs) -> anyhow::Result<()> {
     let body = get(api, "/api/v1/stats", &[]).await?;

@@ -89,6 +89,17 @@ enum Command {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// List conversations, or show one conversation's turns with totals.
+    Conversations {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+        #[command(flatten)]
+        filter: client::FilterArgs,
+        /// Show this conversation (`gen_ai.conversation.id`) instead of listing.
+        id: Option<String>,
+    },
     /// Ingest, writer and store counters of a running server.
     Stats {
         #[command(flatten)]
@@ -146,6 +157,12 @@ async fn run(command: Command) -> anyhow::Result<()> {
             order_by,
             limit,
         } => client::analytics(&api, &range, &filter, &group_by, step, &order_by, limit).await,
+        Command::Conversations {
+            api,
+            range,
+            filter,
+            id,
+        } => client::conversations(&api, &range, &filter, id).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
     }

@@ -49,3 +49,16 @@ pub async fn models(
     let models = state.query(move |s| s.models(range)).await?;
     Ok(Json(json!({ "models": models })))
 }
+
+/// `GET /api/v1/models/unpriced`: models used with token usage but missing from the price
+/// catalog (add them to the pricing overrides file), most calls first.
+pub async fn unpriced(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let mut params = Params::parse(raw.as_deref())?;
+    let range = params.range(Duration::from_secs(7 * 24 * 3600))?;
+    params.finish()?;
+    let models = state.query(move |s| s.unpriced_models(range)).await?;
+    Ok(Json(json!({ "models": models })))
+}

@@ -1,6 +1,7 @@
 //! API areas, one module each.
 
 pub mod catalog;
+pub mod conversations;
 pub mod genai;
 pub mod health;
 pub mod traces;
@@ -20,5 +21,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/services", get(catalog::services))
         .route("/api/v1/operations", get(catalog::operations))
         .route("/api/v1/models", get(catalog::models))
+        .route("/api/v1/models/unpriced", get(catalog::unpriced))
+        .route("/api/v1/conversations", get(conversations::list))
+        .route("/api/v1/conversations/{id}", get(conversations::get))
         .route("/api/v1/analytics", get(genai::analytics))
 }

@@ -32,21 +32,38 @@ fn dimension_sql(dimension: &Dimension, sql: &mut Sql) -> String {
 }
 
 /// The aggregate columns, in the order [`read_row`] reads them.
+///
+/// Token and cost sums count model calls only (`mc`): agent and workflow spans may carry roll-ups
+/// of their children's usage.
 const METRICS: &str = "count(*) AS requests, \
     count(*) FILTER (WHERE status_code = 2 OR error_type IS NOT NULL) AS errors, \
     histogram(error_type) FILTER (WHERE error_type IS NOT NULL) AS error_types, \
     quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS latency, \
     quantile_cont(ttfc_s, [0.5, 0.95, 0.99]) AS ttft, \
-    coalesce(sum(input_tokens), 0)::BIGINT, coalesce(sum(output_tokens), 0)::BIGINT, \
-    coalesce(sum(cache_read_tokens), 0)::BIGINT, coalesce(sum(cache_write_tokens), 0)::BIGINT, \
-    coalesce(sum(reasoning_tokens), 0)::BIGINT, \
-    coalesce(sum(cost_total), 0), coalesce(sum(cost_input), 0), \
-    coalesce(sum(cost_cache_read), 0), coalesce(sum(cost_cache_write), 0), \
-    coalesce(sum(cost_output), 0), coalesce(sum(cost_reasoning), 0), \
-    count(*) FILTER (WHERE cost_total IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)), \
+    coalesce(sum(input_tokens) FILTER (WHERE mc), 0)::BIGINT, \
+    coalesce(sum(output_tokens) FILTER (WHERE mc), 0)::BIGINT, \
+    coalesce(sum(cache_read_tokens) FILTER (WHERE mc), 0)::BIGINT, \
+    coalesce(sum(cache_write_tokens) FILTER (WHERE mc), 0)::BIGINT, \
+    coalesce(sum(reasoning_tokens) FILTER (WHERE mc), 0)::BIGINT, \
+    coalesce(sum(cost_total) FILTER (WHERE mc), 0), coalesce(sum(cost_input) FILTER (WHERE mc), 0), \
+    coalesce(sum(cost_cache_read) FILTER (WHERE mc), 0), \
+    coalesce(sum(cost_cache_write) FILTER (WHERE mc), 0), \
+    coalesce(sum(cost_output) FILTER (WHERE mc), 0), \
+    coalesce(sum(cost_reasoning) FILTER (WHERE mc), 0), \
+    count(*) FILTER (WHERE mc AND cost_total IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)), \
     count(*) FILTER (WHERE usage_missing), \
     avg(output_tokens_per_second), \
     quantile_cont(context_window_use, [0.5, 0.95, 0.99])";
+
+/// `mc`: the span is a model call (see [`crate::MODEL_CALL_OPERATIONS`]).
+fn model_call_sql() -> String {
+    let ops = crate::MODEL_CALL_OPERATIONS
+        .iter()
+        .map(|op| format!("'{op}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("s.gen_ai_operation IN ({ops}) AS mc")
+}
 
 fn order_sql(order: OrderBy) -> &'static str {
     match order {
@@ -54,10 +71,11 @@ fn order_sql(order: OrderBy) -> &'static str {
         OrderBy::Errors => {
             "count(*) FILTER (WHERE status_code = 2 OR error_type IS NOT NULL) DESC, count(*) DESC"
         }
-        OrderBy::Cost => "coalesce(sum(cost_total), 0) DESC, count(*) DESC",
+        OrderBy::Cost => "coalesce(sum(cost_total) FILTER (WHERE mc), 0) DESC, count(*) DESC",
         OrderBy::Latency => "quantile_cont(duration_ns, 0.95) DESC NULLS LAST",
         OrderBy::Tokens => {
-            "coalesce(sum(input_tokens), 0) + coalesce(sum(output_tokens), 0) DESC, count(*) DESC"
+            "coalesce(sum(input_tokens) FILTER (WHERE mc), 0) \
+             + coalesce(sum(output_tokens) FILTER (WHERE mc), 0) DESC, count(*) DESC"
         }
     }
 }
@@ -80,7 +98,7 @@ pub(crate) fn analytics(
         .map(|d| dimension_sql(d, &mut sql))
         .collect();
     let dim_cols: Vec<String> = (0..dims.len()).map(|i| format!("d{i}")).collect();
-    let mut select = vec!["s.*".to_owned()];
+    let mut select = vec!["s.*".to_owned(), model_call_sql()];
     select.extend(dims.iter().enumerate().map(|(i, e)| format!("{e} AS d{i}")));
     if let Some(step) = query.step_ns {
         select.push("(s.start_ns // ?) * ? AS bucket".into());

@@ -217,6 +217,36 @@ impl Store for DuckDbStore {
         self.with_reader(|conn| read::models(conn, range))
     }
 
+    fn conversations(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+    ) -> Result<Vec<ConversationSummary>, StoreError> {
+        self.with_reader(|conn| read::conversations(conn, range, filter, limit))
+    }
+
+    fn conversation(&self, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
+        self.with_reader(|conn| read::conversation(conn, conversation_id))
+    }
+
+    fn unpriced_models(&self, range: TimeRange) -> Result<Vec<UnpricedModel>, StoreError> {
+        self.with_reader(|conn| read::unpriced_models(conn, range))
+    }
+
+    fn samples(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+    ) -> Result<Vec<RequestSample>, StoreError> {
+        self.with_reader(|conn| read::samples(conn, range, filter, limit))
+    }
+
+    fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError> {
+        self.with_reader(|conn| read::spans_of_traces(conn, trace_ids))
+    }
+
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
         self.with_reader(|conn| analytics::analytics(conn, query))
     }

@@ -446,3 +446,202 @@ pub(crate) fn models(conn: &Connection, range: TimeRange) -> Result<Vec<ModelInf
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// `IN (...)` list of the model-call operations, for SQL.
+fn model_call_list() -> String {
+    crate::MODEL_CALL_OPERATIONS
+        .iter()
+        .map(|op| format!("'{op}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn conversation_summaries(
+    conn: &Connection,
+    sql: &Sql,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut stmt = conn.prepare(&sql.text)?;
+    let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
+        let mut models = string_list(row.get(9)?);
+        models.sort();
+        let mut users = string_list(row.get(10)?);
+        users.sort();
+        Ok(ConversationSummary {
+            conversation_id: row.get(0)?,
+            traces: row.get::<_, i64>(1)? as u64,
+            start_ns: row.get(2)?,
+            end_ns: row.get(3)?,
+            model_calls: row.get::<_, i64>(4)? as u64,
+            input_tokens: row.get(5)?,
+            output_tokens: row.get(6)?,
+            cost_usd: row.get(7)?,
+            errors: row.get::<_, i64>(8)? as u64,
+            models,
+            users,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn conversation_select() -> String {
+    let mc = model_call_list();
+    format!(
+        "SELECT conversation_id, count(DISTINCT trace_id), min(start_ns), max(end_ns), \
+         count(*) FILTER (WHERE gen_ai_operation IN ({mc})), \
+         coalesce(sum(input_tokens) FILTER (WHERE gen_ai_operation IN ({mc})), 0)::BIGINT, \
+         coalesce(sum(output_tokens) FILTER (WHERE gen_ai_operation IN ({mc})), 0)::BIGINT, \
+         coalesce(sum(cost_total) FILTER (WHERE gen_ai_operation IN ({mc})), 0), \
+         count(*) FILTER (WHERE status_code = 2 OR error_type IS NOT NULL), \
+         list_distinct(list(coalesce(gen_ai_request_model, gen_ai_response_model))), \
+         list_distinct(list(user_id)) \
+         FROM spans WHERE conversation_id IS NOT NULL"
+    )
+}
+
+pub(crate) fn conversations(
+    conn: &Connection,
+    range: TimeRange,
+    filter: &SpanFilter,
+    limit: usize,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    let mut sql = Sql::new(&conversation_select());
+    range_clause(&mut sql, "start_ns", range);
+    span_filter_clauses(&mut sql, filter);
+    sql.push(" GROUP BY conversation_id ORDER BY max(start_ns) DESC, conversation_id LIMIT ?")
+        .bind(limit.clamp(1, 1000) as i64);
+    conversation_summaries(conn, &sql)
+}
+
+pub(crate) fn conversation(
+    conn: &Connection,
+    conversation_id: &str,
+) -> Result<Option<Conversation>, StoreError> {
+    let mut sql = Sql::new(&conversation_select());
+    sql.and("conversation_id = ?", conversation_id.to_owned());
+    sql.push(" GROUP BY conversation_id");
+    let Some(summary) = conversation_summaries(conn, &sql)?.into_iter().next() else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare(
+        "SELECT DISTINCT trace_id FROM spans WHERE conversation_id = ? \
+         AND start_ns >= ? AND start_ns <= ?",
+    )?;
+    let ids: Vec<u128> = stmt
+        .query_map(
+            duckdb::params![conversation_id, summary.start_ns, summary.end_ns],
+            |row| row.get::<_, u128>(0),
+        )?
+        .collect::<Result<_, _>>()?;
+    let mut traces = summaries(conn, ids)?;
+    traces.sort_by_key(|t| (t.start_ns, t.trace_id));
+    Ok(Some(Conversation { summary, traces }))
+}
+
+pub(crate) fn unpriced_models(
+    conn: &Connection,
+    range: TimeRange,
+) -> Result<Vec<UnpricedModel>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT gen_ai_provider, coalesce(gen_ai_request_model, gen_ai_response_model) AS m, \
+         count(*), coalesce(sum(input_tokens), 0)::BIGINT, coalesce(sum(output_tokens), 0)::BIGINT, \
+         max(start_ns) FROM spans WHERE cost_total IS NULL \
+         AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL) \
+         AND gen_ai_operation IN ({})",
+        model_call_list()
+    ));
+    range_clause(&mut sql, "start_ns", range);
+    sql.push(" AND m IS NOT NULL GROUP BY 1, 2 ORDER BY 3 DESC, 2");
+    let mut stmt = conn.prepare(&sql.text)?;
+    let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
+        Ok(UnpricedModel {
+            provider: row.get(0)?,
+            model: row.get(1)?,
+            calls: row.get::<_, i64>(2)? as u64,
+            input_tokens: row.get(3)?,
+            output_tokens: row.get(4)?,
+            last_seen_ns: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn samples(
+    conn: &Connection,
+    range: TimeRange,
+    filter: &SpanFilter,
+    limit: usize,
+) -> Result<Vec<RequestSample>, StoreError> {
+    let mut sql = Sql::new(&format!(
+        "SELECT duration_ns, ttfc_s, input_tokens, output_tokens, cost_total, \
+         status_code = 2 OR error_type IS NOT NULL FROM spans WHERE gen_ai_operation IN ({})",
+        model_call_list()
+    ));
+    range_clause(&mut sql, "start_ns", range);
+    span_filter_clauses(&mut sql, filter);
+    // A fixed seed keeps comparisons reproducible on unchanged data.
+    let limit = limit.clamp(1, 1_000_000);
+    let text = format!(
+        "SELECT * FROM ({}) USING SAMPLE reservoir({limit} ROWS) REPEATABLE (42)",
+        sql.text
+    );
+    let mut stmt = conn.prepare(&text)?;
+    let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
+        Ok(RequestSample {
+            latency_ms: row.get::<_, i64>(0)? as f64 / 1e6,
+            ttft_ms: row.get::<_, Option<f64>>(1)?.map(|s| s * 1e3),
+            input_tokens: row.get(2)?,
+            output_tokens: row.get(3)?,
+            cost_usd: row.get(4)?,
+            error: row.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn spans_of_traces(
+    conn: &Connection,
+    trace_ids: &[TraceId],
+) -> Result<Vec<Span>, StoreError> {
+    if trace_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Value> = trace_ids
+        .iter()
+        .map(|t| Value::UHugeInt(t.to_int()))
+        .collect();
+    let placeholders = vec!["?"; ids.len()].join(",");
+    let (start, end): (Option<i64>, Option<i64>) = conn.query_row(
+        &format!(
+            "SELECT min(start_ns), max(end_ns) FROM trace_parts WHERE trace_id IN ({placeholders})"
+        ),
+        params_from_iter(ids.iter()),
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    let (Some(start), Some(end)) = (start, end) else {
+        return Ok(Vec::new());
+    };
+    let mut params = vec![Value::BigInt(start), Value::BigInt(end)];
+    params.extend(ids);
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? \
+         AND trace_id IN ({placeholders}) ORDER BY start_ns, span_id"
+    ))?;
+    let raws = stmt
+        .query_map(params_from_iter(params.iter()), span_from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_resources(conn, raws)
+}
+
+fn attach_resources(conn: &Connection, raws: Vec<RawSpan>) -> Result<Vec<Span>, StoreError> {
+    let resources = load_resources(conn, raws.iter().map(|r| r.resource_id))?;
+    Ok(raws
+        .into_iter()
+        .map(|raw| {
+            let mut span = raw.span;
+            if let Some(resource) = resources.get(&raw.resource_id) {
+                span.resource = Arc::clone(resource);
+            }
+            span
+        })
+        .collect())
+}
