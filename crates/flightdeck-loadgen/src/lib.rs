@@ -47,6 +47,9 @@ pub struct TrafficConfig {
     pub seed: u64,
     /// Timestamps are generated around this time (ns since the epoch); 0 means now.
     pub base_time_ns: u64,
+    /// Mean gap between the starts of consecutive traces, ns (0: 0.1–2 ms, real-time-like).
+    /// Loads that should cover hours of data set it to spread traces over the period.
+    pub trace_interval_ns: u64,
 }
 
 impl Default for TrafficConfig {
@@ -58,6 +61,7 @@ impl Default for TrafficConfig {
             max_spans: 30,
             seed: 1,
             base_time_ns: 0,
+            trace_interval_ns: 0,
         }
     }
 }
@@ -241,7 +245,10 @@ impl Generator {
             .rng
             .random_range(self.config.min_spans.max(2)..=self.config.max_spans.max(2));
         let trace_id = self.id::<16>();
-        self.clock_ns += self.rng.random_range(100_000..2_000_000);
+        self.clock_ns += match self.config.trace_interval_ns {
+            0 => self.rng.random_range(100_000..2_000_000),
+            gap => self.rng.random_range(gap / 2..=gap + gap / 2),
+        };
         let start = self.clock_ns;
         let user = format!("user-{}", self.rng.random_range(0..USERS));
         let conversation = format!("conv-{:x}", self.rng.random::<u32>());

@@ -5,4 +5,5 @@
 pub mod client;
 pub mod config;
 pub mod loadgen;
+pub mod querybench;
 pub mod serve;

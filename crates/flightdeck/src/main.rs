@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, loadgen, serve};
+use flightdeck::{client, config, loadgen, querybench, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -107,6 +107,8 @@ enum Command {
     },
     /// Send realistic GenAI OTLP traffic and check that every span sent was stored.
     Loadgen(loadgen::LoadgenArgs),
+    /// Time the API's queries against a running server (benchmark figures).
+    Querybench(querybench::QuerybenchArgs),
 }
 
 fn init_logging() {
@@ -165,5 +167,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => client::conversations(&api, &range, &filter, id).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
+        Command::Querybench(args) => querybench::run(args).await,
     }
 }
