@@ -2,6 +2,8 @@
 //! converter and the shipped catalog, and the cost is checked against a hand computation (prices
 //! in US dollars per million tokens, as the catalog lists them on the test date).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers of tests
+
 use flightdeck_model::{Attributes, Cost, GenAi, KeyValue, Usage};
 use flightdeck_pricing::shapes::{UsageShape, usage_from_json};
 use flightdeck_pricing::{Catalog, CostOptions, TokenUsage};
