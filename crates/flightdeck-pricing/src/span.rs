@@ -10,20 +10,22 @@ use crate::context::{context_window_use, is_context_length_error};
 use crate::cost::{CostOptions, TokenUsage, UsageRepair};
 
 /// Per-modality usage attributes of the GenAI conventions (subsets of the input / output
-/// totals), read in addition to the five counts of [`flightdeck_model::Usage`].
+/// totals), read in addition to the five counts of [`flightdeck_model::Usage`]; the keys without
+/// their `gen_ai.usage.` prefix.
 const MODALITY_KEYS: [&str; 9] = [
-    "gen_ai.usage.audio.input_tokens",
-    "gen_ai.usage.image.input_tokens",
-    "gen_ai.usage.video.input_tokens",
-    "gen_ai.usage.audio.cache_read.input_tokens",
-    "gen_ai.usage.image.cache_read.input_tokens",
-    "gen_ai.usage.video.cache_read.input_tokens",
-    "gen_ai.usage.audio.output_tokens",
-    "gen_ai.usage.image.output_tokens",
-    "gen_ai.usage.video.output_tokens",
+    "audio.input_tokens",
+    "image.input_tokens",
+    "video.input_tokens",
+    "audio.cache_read.input_tokens",
+    "image.cache_read.input_tokens",
+    "video.cache_read.input_tokens",
+    "audio.output_tokens",
+    "image.output_tokens",
+    "video.output_tokens",
 ];
 
-/// Attributes naming the service tier a call was served at (their value selects tier prices).
+/// Attributes naming the service tier a call was served at (their value selects tier prices);
+/// the response's tier wins over the requested one.
 const SERVICE_TIER_KEYS: [&str; 2] = [
     "openai.response.service_tier",
     "openai.request.service_tier",
@@ -33,21 +35,32 @@ impl TokenUsage {
     /// The usage of a span: the typed counts plus the per-modality attributes.
     pub fn from_span(genai: &GenAi, attributes: &Attributes) -> TokenUsage {
         let mut u = TokenUsage::from(&genai.usage);
-        let get = |i: usize| {
-            attributes
-                .get_i64(MODALITY_KEYS[i])
+        // One pass over the attributes; most spans have none of these keys.
+        for kv in attributes.iter() {
+            let Some(rest) = kv.key.strip_prefix("gen_ai.usage.") else {
+                continue;
+            };
+            let Some(i) = MODALITY_KEYS.iter().position(|k| *k == rest) else {
+                continue;
+            };
+            let count = kv
+                .value
+                .as_i64()
                 .and_then(|v| u64::try_from(v).ok())
-                .unwrap_or(0)
-        };
-        u.audio_input_tokens = get(0);
-        u.image_input_tokens = get(1);
-        u.video_input_tokens = get(2);
-        u.audio_cache_read_input_tokens = get(3);
-        u.image_cache_read_input_tokens = get(4);
-        u.video_cache_read_input_tokens = get(5);
-        u.audio_output_tokens = get(6);
-        u.image_output_tokens = get(7);
-        u.video_output_tokens = get(8);
+                .unwrap_or(0);
+            let slot = match i {
+                0 => &mut u.audio_input_tokens,
+                1 => &mut u.image_input_tokens,
+                2 => &mut u.video_input_tokens,
+                3 => &mut u.audio_cache_read_input_tokens,
+                4 => &mut u.image_cache_read_input_tokens,
+                5 => &mut u.video_cache_read_input_tokens,
+                6 => &mut u.audio_output_tokens,
+                7 => &mut u.image_output_tokens,
+                _ => &mut u.video_output_tokens,
+            };
+            *slot = count;
+        }
         u
     }
 }
@@ -89,50 +102,46 @@ impl Catalog {
             ..SpanPricing::default()
         };
         let provider = genai.provider.as_deref();
-        let models = [
+        let mut names = [
             genai.response_model.as_deref(),
             genai.request_model.as_deref(),
-        ];
-        let Some(model) = models
-            .iter()
-            .flatten()
-            .copied()
-            .find(|m| self.model(provider, m).is_some())
-            .or_else(|| models.iter().flatten().copied().next())
-        else {
+        ]
+        .into_iter()
+        .flatten();
+        let Some(first) = names.next() else {
             return out;
         };
+        // The response model (the exact snapshot) when the catalog knows it, else the request
+        // model; one cached lookup each.
+        let found = self
+            .model(provider, first)
+            .map(|info| (first, info))
+            .or_else(|| names.find_map(|m| self.model(provider, m).map(|info| (m, info))));
 
         let usage = TokenUsage::from_span(genai, attributes);
-        if let Some(window) = self.context_window(provider, model) {
+        if let Some(window) = found.and_then(|(_, info)| info.context_window()) {
             out.context_window_use = context_window_use(usage.repaired().0.input_tokens, window);
         }
         if genai.usage.input_tokens.is_none() && genai.usage.output_tokens.is_none() {
             return out;
         }
 
-        let tier = SERVICE_TIER_KEYS
-            .iter()
-            .find_map(|k| attributes.get_str(k))
-            .filter(|t| !t.is_empty());
+        let tier = SERVICE_TIER_KEYS.iter().find_map(|k| attributes.get_str(k));
         let context: &[(&str, &str)] = match &tier {
             Some(t) => &[("service_tier", t)],
             None => &[],
         };
-        match self.cost(
-            provider,
-            model,
-            &usage,
-            start_time_unix_nano,
-            context,
-            options,
-        ) {
-            Some(detail) => {
+        match found.and_then(|(_, info)| info.price(start_time_unix_nano, context)) {
+            Some(price) => {
+                let detail = price.cost(&usage, options);
                 out.cost = Some(detail.cost);
                 out.unpriced_tokens = detail.unpriced_tokens;
                 out.usage_repair = detail.repair;
             }
-            None => out.unpriced = true,
+            None => {
+                self.note_unpriced(provider, found.map_or(first, |(m, _)| m));
+                out.unpriced = true;
+            }
         }
         out
     }

@@ -176,6 +176,22 @@ impl<'a> ModelInfo<'a> {
             .and_then(|e| e.max_output)
             .or_else(|| self.base.and_then(|e| e.max_output))
     }
+
+    /// The prices in force at `at_unix_nano` for a request with the given properties: the
+    /// override's when it has prices then, else the catalog's. `None` when neither has token
+    /// prices.
+    pub fn price(&self, at_unix_nano: u64, context: &[(&str, &str)]) -> Option<Price<'a>> {
+        let at = PriceTime::from_unix_nanos(at_unix_nano);
+        if let Some(entry) = self.custom {
+            let rates = entry.rates_at(at, context);
+            if rates.is_priced() {
+                return Some(Price { rates, entry });
+            }
+        }
+        let entry = self.base?;
+        let rates = entry.rates_at(at, context);
+        rates.is_priced().then_some(Price { rates, entry })
+    }
 }
 
 /// The prices in force for one call.
@@ -341,18 +357,7 @@ impl Catalog {
         at_unix_nano: u64,
         context: &[(&str, &str)],
     ) -> Option<Price<'_>> {
-        let r = self.resolve(provider, model);
-        let at = PriceTime::from_unix_nanos(at_unix_nano);
-        if let Some(i) = r.custom {
-            let entry = &self.custom[i as usize];
-            let rates = entry.rates_at(at, context);
-            if rates.is_priced() {
-                return Some(Price { rates, entry });
-            }
-        }
-        let entry = self.entry(r.base?);
-        let rates = entry.rates_at(at, context);
-        rates.is_priced().then_some(Price { rates, entry })
+        self.model(provider, model)?.price(at_unix_nano, context)
     }
 
     /// Prices a call. `None` when the model has no price; such (provider, model) pairs are
@@ -396,7 +401,16 @@ impl Catalog {
         out
     }
 
-    fn note_unpriced(&self, provider: Option<&str>, model: &str) {
+    /// Unpriced calls not in [`Catalog::unpriced_models`] because the list was full
+    /// (1000 distinct models).
+    pub fn unpriced_calls_not_listed(&self) -> u64 {
+        self.unpriced
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .overflow
+    }
+
+    pub(crate) fn note_unpriced(&self, provider: Option<&str>, model: &str) {
         let provider = provider.map(str::trim).filter(|p| !p.is_empty());
         let model = model.trim();
         let mut log = self.unpriced.lock().unwrap_or_else(|e| e.into_inner());
