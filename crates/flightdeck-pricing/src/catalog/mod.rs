@@ -31,6 +31,10 @@ const EMBEDDED: &str = include_str!("../../data/catalog.json");
 const CACHE_CAPACITY: usize = 8_192;
 /// Distinct unpriced (provider, model) pairs remembered.
 const UNPRICED_CAPACITY: usize = 1_000;
+/// Longer provider or model names are not looked up (no real one comes close; Bedrock ARNs are
+/// under 200 bytes) and are cut to this length in the unpriced list, so neither the cache nor the
+/// list can hold large strings.
+const MAX_NAME_BYTES: usize = 256;
 
 /// The shipped catalog cannot be loaded.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -134,9 +138,24 @@ pub struct UnpricedModel {
 
 #[derive(Debug, Default)]
 struct UnpricedLog {
-    seen: HashMap<(Option<String>, String), u64>,
+    /// Model → calls per provider (a model rarely comes from more than one).
+    seen: HashMap<String, Vec<(Option<String>, u64)>>,
+    /// Distinct (provider, model) pairs in `seen`.
+    pairs: usize,
     /// Calls of pairs not remembered because the log was full.
     overflow: u64,
+}
+
+/// `s` cut to at most `max` bytes on a character boundary.
+fn truncated(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }
 
 /// A lookup result: the entry that applies, with what it inherits from the catalog.
@@ -386,10 +405,12 @@ impl Catalog {
         let mut out: Vec<UnpricedModel> = log
             .seen
             .iter()
-            .map(|((provider, model), calls)| UnpricedModel {
-                provider: provider.clone(),
-                model: model.clone(),
-                calls: *calls,
+            .flat_map(|(model, providers)| {
+                providers.iter().map(|(provider, calls)| UnpricedModel {
+                    provider: provider.clone(),
+                    model: model.clone(),
+                    calls: *calls,
+                })
             })
             .collect();
         out.sort_by(|a, b| {
@@ -410,17 +431,30 @@ impl Catalog {
             .overflow
     }
 
+    /// Counts an unpriced call; allocates only for a pair not seen before.
     pub(crate) fn note_unpriced(&self, provider: Option<&str>, model: &str) {
-        let provider = provider.map(str::trim).filter(|p| !p.is_empty());
-        let model = model.trim();
+        let provider = provider
+            .map(|p| truncated(p.trim(), MAX_NAME_BYTES))
+            .filter(|p| !p.is_empty());
+        let model = truncated(model.trim(), MAX_NAME_BYTES);
         let mut log = self.unpriced.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (provider.map(str::to_owned), model.to_owned());
-        if let Some(calls) = log.seen.get_mut(&key) {
-            *calls += 1;
-        } else if log.seen.len() < UNPRICED_CAPACITY {
-            log.seen.insert(key, 1);
-        } else {
+        let full = log.pairs >= UNPRICED_CAPACITY;
+        let log = &mut *log;
+        if let Some(providers) = log.seen.get_mut(model) {
+            if let Some((_, calls)) = providers.iter_mut().find(|(p, _)| p.as_deref() == provider) {
+                *calls += 1;
+            } else if full {
+                log.overflow += 1;
+            } else {
+                providers.push((provider.map(str::to_owned), 1));
+                log.pairs += 1;
+            }
+        } else if full {
             log.overflow += 1;
+        } else {
+            log.seen
+                .insert(model.to_owned(), vec![(provider.map(str::to_owned), 1)]);
+            log.pairs += 1;
         }
     }
 
@@ -475,6 +509,9 @@ impl Catalog {
 
     /// The cached lookup.
     fn resolve(&self, provider: Option<&str>, model: &str) -> Resolution {
+        if model.len() > MAX_NAME_BYTES || provider.is_some_and(|p| p.len() > MAX_NAME_BYTES) {
+            return Resolution::default();
+        }
         let key = CacheKeyRef { provider, model };
         if let Some(r) = self.cache.get(&key) {
             return r;

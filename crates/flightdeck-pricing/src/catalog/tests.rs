@@ -466,6 +466,33 @@ fn non_token_and_free_models() {
     assert_eq!(free.rates().get(Unit::Input).unwrap().base(), 0.0);
 }
 
+/// Oversized names are neither looked up nor stored whole.
+#[test]
+fn oversized_names_are_bounded() {
+    let c = builtin();
+    let huge = format!("gpt-4o{}", "x".repeat(100_000));
+    assert!(c.model(Some("openai"), &huge).is_none());
+    assert_eq!(c.cache.len(), 0);
+    let usage = TokenUsage {
+        input_tokens: 1,
+        ..TokenUsage::default()
+    };
+    assert!(
+        c.cost(
+            Some("openai"),
+            &huge,
+            &usage,
+            JUNE_2026,
+            &[],
+            &CostOptions::default()
+        )
+        .is_none()
+    );
+    let listed = c.unpriced_models();
+    assert_eq!(listed[0].model.len(), MAX_NAME_BYTES);
+    assert!(truncated("aé", 2) == "a");
+}
+
 /// The lookup cache stays bounded however many distinct names arrive, and answers the same as
 /// an uncached lookup.
 #[test]
