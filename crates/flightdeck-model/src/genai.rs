@@ -107,6 +107,9 @@ pub struct GenAi {
     /// Input tokens divided by the model's context window (0.0–1.0, more when exceeded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context_window_use: Option<f64>,
+    /// The call failed because its input did not fit the model's context window.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub context_length_exceeded: bool,
 }
 
 /// What a retrieval step looked up and found.

@@ -14,8 +14,10 @@
 //! runner.shutdown();
 //! ```
 
+pub mod enrich;
 pub mod processor;
 pub mod runner;
 
+pub use enrich::{Enrich, PricingConfig};
 pub use processor::{Normalize, Processor};
 pub use runner::{Runner, RunnerConfig, WriterSnapshot, WriterStats};

@@ -34,6 +34,8 @@ pub struct AppState {
     pub ingest: Arc<IngestStats>,
     /// Writer counters.
     pub writer: Arc<WriterStats>,
+    /// The cost engine (for lookups and recomputing stored costs).
+    pub enrich: flightdeck_pipeline::Enrich,
     /// When the server started.
     pub started: Instant,
 }

@@ -92,6 +92,26 @@ impl Params {
     /// The time range: `start` / `end` (RFC 3339 or epoch seconds, ms, µs or ns), or `since`
     /// (a duration back from now). Defaults to the last `default_since`.
     pub fn range(&mut self, default_since: Duration) -> Result<TimeRange, ApiError> {
+        let default = TimeRange {
+            start_ns: 0,
+            end_ns: 0,
+        };
+        let range = self.range_or(default, default_since)?;
+        Ok(range)
+    }
+
+    /// Like [`Params::range`], but `default` when no time parameter is given at all.
+    pub fn range_or(
+        &mut self,
+        default: TimeRange,
+        default_since: Duration,
+    ) -> Result<TimeRange, ApiError> {
+        let given = ["start", "end", "since"]
+            .iter()
+            .any(|k| self.pairs.iter().any(|(key, v)| key == k && !v.is_empty()));
+        if !given && default.start_ns < default.end_ns {
+            return Ok(default);
+        }
         let now = now_ns();
         let start = self
             .take("start")

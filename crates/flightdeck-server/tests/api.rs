@@ -72,6 +72,9 @@ fn state(dir: &tempfile::TempDir) -> AppState {
         store: Arc::new(store),
         ingest: Arc::default(),
         writer: Arc::default(),
+        enrich: flightdeck_pipeline::Enrich::new(Arc::new(
+            flightdeck_pricing::Catalog::builtin().unwrap(),
+        )),
         started: Instant::now(),
     }
 }
@@ -287,4 +290,41 @@ async fn conversations_and_unpriced() {
     let (_, unpriced) = get(&state, &format!("/api/v1/models/unpriced?{RANGE}")).await;
     assert_eq!(unpriced["models"][0]["model"], "gpt-4o");
     assert_eq!(unpriced["models"][0]["calls"], 4);
+}
+
+/// Catalog lookups resolve dated snapshots; recompute prices stored model calls with the built-in
+/// catalog (gpt-4o at $2.50 / M input and $10 / M output).
+#[tokio::test]
+async fn pricing_lookup_and_recompute() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let (status, found) = get(
+        &state,
+        "/api/v1/pricing/lookup?provider=openai&model=gpt-4o-2024-08-06",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert_eq!(found["context_window"], 128000);
+    let (status, _) = get(&state, "/api/v1/pricing/lookup?model=no-such-model-xyz").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let response = app(state.clone())
+        .oneshot(
+            Request::post("/api/v1/pricing/recompute")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value =
+        serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(body["spans_examined"], 3);
+    assert_eq!(body["spans_updated"], 3);
+    let (_, trace) = get(&state, "/api/v1/traces/02020202020202020202020202020202").await;
+    // 10 input + 5 output tokens of gpt-4o: 10 × 2.5 + 5 × 10 = 75 µ$.
+    let cost = trace["spans"][0]["genai"]["cost"]["total"]
+        .as_f64()
+        .unwrap();
+    assert!((cost - 0.000075).abs() < 1e-12, "{cost}");
 }

@@ -107,4 +107,14 @@ pub trait Store: Writer {
 
     /// Totals.
     fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Recomputes the derived GenAI fields of stored model calls in a range (after a price
+    /// change): `enrich` is applied to each span and changed cost / context-window fields are
+    /// written back, with trace summaries updated to match. Ingest keeps running; each chunk is
+    /// its own transaction.
+    fn reprice(
+        &self,
+        range: TimeRange,
+        enrich: &(dyn Fn(&mut Span) + Sync),
+    ) -> Result<RepriceReport, StoreError>;
 }

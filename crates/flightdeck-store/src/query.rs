@@ -315,6 +315,8 @@ pub struct AnalyticsRow {
     pub output_tokens_per_second: Option<f64>,
     /// Context-window use (input tokens ÷ context window): p50, p95, p99.
     pub context_window_use: Percentiles,
+    /// Calls that failed because the input did not fit the context window.
+    pub context_length_errors: u64,
 }
 
 /// A service seen in a range.
@@ -443,4 +445,13 @@ pub struct RequestSample {
     pub cost_usd: Option<f64>,
     /// Failed.
     pub error: bool,
+}
+
+/// What a cost recomputation changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct RepriceReport {
+    /// Model-call spans examined.
+    pub spans_examined: u64,
+    /// Spans whose cost, context-window use or context-length flag changed.
+    pub spans_updated: u64,
 }

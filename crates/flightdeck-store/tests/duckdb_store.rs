@@ -704,3 +704,54 @@ fn conversations_unpriced_samples() {
     assert_eq!(both.len(), 3);
     assert_eq!(both[0].resource.service_name(), "api");
 }
+
+/// Re-pricing rewrites cost fields of model calls only, in reads, analytics and trace totals;
+/// a second pass with the same prices changes nothing.
+#[test]
+fn reprice_updates_costs_and_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let all = TimeRange {
+        start_ns: 0,
+        end_ns: i64::MAX,
+    };
+    // $0.001 per input token, for model calls.
+    let price = |span: &mut Span| {
+        let input = span.genai.usage.input_tokens.unwrap_or(0) as f64;
+        span.genai.cost = Some(Cost {
+            total: input * 0.001,
+            input: input * 0.001,
+            priced_as: "test/x".into(),
+            ..Cost::default()
+        });
+        span.genai.context_window_use = Some(input / 1000.0);
+    };
+    let report = store.reprice(all, &price).unwrap();
+    // Model calls in the fixture: two chats in trace 1, embeddings in trace 2, one chat in trace 3.
+    assert_eq!(report.spans_examined, 4);
+    assert_eq!(report.spans_updated, 4);
+
+    let spans = store.trace(tid(1)).unwrap();
+    let chat = spans.iter().find(|s| s.span_id == sid(3)).unwrap();
+    assert_eq!(chat.genai.cost.as_ref().unwrap().total, 0.3);
+    assert_eq!(chat.genai.context_window_use, Some(0.3));
+    let page = store
+        .search(&TraceQuery {
+            range: range(),
+            filter: SpanFilter::default(),
+            limit: 10,
+            cursor: None,
+        })
+        .unwrap();
+    let t1 = page.traces.iter().find(|t| t.trace_id == tid(1)).unwrap();
+    // Trace 1 was written in two batches (two summary rows); the total is 0.1 + 0.3.
+    assert!((t1.cost_usd - 0.4).abs() < 1e-12, "{}", t1.cost_usd);
+    let rows = analytics(&store, vec![], None, SpanFilter::default());
+    // 100 + 300 + 8 + 50 input tokens.
+    assert!((rows[0].cost.total - 0.458).abs() < 1e-12);
+    assert_eq!(rows[0].unpriced, 0);
+
+    let again = store.reprice(all, &price).unwrap();
+    assert_eq!(again.spans_updated, 0);
+}

@@ -146,6 +146,32 @@ pub async fn get(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyho
     Ok(body)
 }
 
+/// POSTs to `path` of the API and returns the JSON.
+pub async fn post(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyhow::Result<Value> {
+    let url = format!("{}{}", api.api.trim_end_matches('/'), path);
+    let response = reqwest::Client::new()
+        .post(&url)
+        .query(query)
+        .send()
+        .await
+        .with_context(|| {
+            format!(
+                "failed to reach Flightdeck at {} (is `flightdeck serve` running?)",
+                api.api
+            )
+        })?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .with_context(|| format!("{url} did not return JSON"))?;
+    if !status.is_success() {
+        let message = body["error"]["message"].as_str().unwrap_or("unknown error");
+        bail!("{status}: {message}");
+    }
+    Ok(body)
+}
+
 fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
@@ -503,6 +529,99 @@ pub async fn conversations(
                     conversation_row(&mut t, c);
                 }
                 t.to_string()
+            })
+        }
+    }
+}
+
+/// What `flightdeck pricing` does.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum PricingCommand {
+    /// Show the catalog entry (prices per million tokens, context window) a model resolves to.
+    Lookup {
+        /// Provider (`gen_ai.provider.name`), e.g. openai.
+        #[arg(long)]
+        provider: Option<String>,
+        /// Model name as sent, e.g. gpt-4o-2024-08-06.
+        model: String,
+    },
+    /// List models used with token usage but missing from the catalog (add them to the
+    /// overrides file).
+    Unpriced {
+        /// Time range (default: the last 7 days).
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+    /// Recompute the cost of stored model calls with the server's current catalog and overrides
+    /// (all time unless a range is given).
+    Recompute {
+        /// Time range (default: all time).
+        #[command(flatten)]
+        range: RangeArgs,
+    },
+}
+
+/// `flightdeck pricing ...`.
+pub async fn pricing(api: &ApiArgs, command: &PricingCommand) -> anyhow::Result<()> {
+    match command {
+        PricingCommand::Lookup { provider, model } => {
+            let mut q = vec![("model".to_owned(), model.clone())];
+            push_opt(&mut q, "provider", provider);
+            let body = get(api, "/api/v1/pricing/lookup", &q).await?;
+            print(api, &body, |b| {
+                let prices = &b["entry"]["prices"];
+                let mut t = table(&[
+                    "priced as",
+                    "context window",
+                    "max output",
+                    "prices (USD per million tokens)",
+                ]);
+                t.add_row(vec![
+                    text(&b["priced_as"]),
+                    text(&b["context_window"]),
+                    text(&b["max_output"]),
+                    serde_json::to_string(prices).unwrap_or_default(),
+                ]);
+                t.to_string()
+            })
+        }
+        PricingCommand::Unpriced { range } => {
+            let mut q = Vec::new();
+            range.push(&mut q);
+            let body = get(api, "/api/v1/models/unpriced", &q).await?;
+            print(api, &body, |b| {
+                let mut t = table(&[
+                    "provider",
+                    "model",
+                    "calls",
+                    "input tokens",
+                    "output tokens",
+                    "last seen",
+                ]);
+                for m in b["models"].as_array().into_iter().flatten() {
+                    t.add_row(vec![
+                        text(&m["provider"]),
+                        text(&m["model"]),
+                        text(&m["calls"]),
+                        text(&m["input_tokens"]),
+                        text(&m["output_tokens"]),
+                        ns_to_time(&m["last_seen_ns"]),
+                    ]);
+                }
+                t.to_string()
+            })
+        }
+        PricingCommand::Recompute { range } => {
+            let mut q = Vec::new();
+            range.push(&mut q);
+            let body = post(api, "/api/v1/pricing/recompute", &q).await?;
+            print(api, &body, |b| {
+                format!(
+                    "examined {} model calls, updated {} in {} ms",
+                    text(&b["spans_examined"]),
+                    text(&b["spans_updated"]),
+                    text(&b["duration_ms"])
+                )
             })
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use flightdeck_ingest::Limits;
-use flightdeck_pipeline::RunnerConfig;
+use flightdeck_pipeline::{PricingConfig, RunnerConfig};
 use flightdeck_store::StoreConfig;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,8 @@ pub struct Config {
     pub limits: Limits,
     /// The queue between ingest and the store writer.
     pub queue: RunnerConfig,
+    /// The cost engine.
+    pub pricing: PricingConfig,
 }
 
 impl Config {
@@ -81,6 +83,9 @@ pub struct Overrides {
     /// Memory limit of the embedded database, e.g. 512MB or 2GB [default: 512MB].
     #[arg(long, env = "FLIGHTDECK_MEMORY_LIMIT", value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// TOML file adding or overriding model prices (fine-tuned, self-hosted, negotiated).
+    #[arg(long, env = "FLIGHTDECK_PRICING_OVERRIDES", value_name = "FILE")]
+    pub pricing_overrides: Option<PathBuf>,
 }
 
 impl Overrides {
@@ -104,6 +109,9 @@ impl Overrides {
         }
         if let Some(v) = &self.memory_limit {
             config.store.memory_limit = v.clone();
+        }
+        if let Some(v) = &self.pricing_overrides {
+            config.pricing.overrides = Some(v.clone());
         }
         Ok(config)
     }

@@ -100,6 +100,13 @@ enum Command {
         /// Show this conversation (`gen_ai.conversation.id`) instead of listing.
         id: Option<String>,
     },
+    /// Model prices: look up a model, list unpriced models, recompute stored costs.
+    Pricing {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(subcommand)]
+        command: client::PricingCommand,
+    },
     /// Ingest, writer and store counters of a running server.
     Stats {
         #[command(flatten)]
@@ -165,6 +172,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             filter,
             id,
         } => client::conversations(&api, &range, &filter, id).await,
+        Command::Pricing { api, command } => client::pricing(&api, &command).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
         Command::Querybench(args) => querybench::run(args).await,

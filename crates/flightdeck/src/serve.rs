@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use flightdeck_ingest::{IngestStats, Receiver};
-use flightdeck_pipeline::{Normalize, Runner};
+use flightdeck_pipeline::{Enrich, Normalize, Runner};
 use flightdeck_server::AppState;
 use flightdeck_store::{DuckDbStore, Store};
 use tokio::net::TcpListener;
@@ -51,8 +51,15 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             )
         })?;
     let store = Arc::new(store);
+    let catalog = Arc::new(
+        config
+            .pricing
+            .build()
+            .map_err(|e| anyhow::anyhow!("failed to load the price catalog: {e}"))?,
+    );
+    let enrich = Enrich::new(catalog);
     let runner = Runner::start(
-        vec![Box::new(Normalize::default())],
+        vec![Box::new(Normalize::default()), Box::new(enrich.clone())],
         Arc::clone(&store) as Arc<dyn flightdeck_store::Writer>,
         config.queue.clone(),
     )
@@ -110,6 +117,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         store: store as Arc<dyn Store>,
         ingest,
         writer: Arc::clone(runner.stats()),
+        enrich,
         started,
     };
     let api = axum::serve(http_listener, flightdeck_server::app(state))

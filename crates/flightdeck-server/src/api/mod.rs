@@ -4,10 +4,11 @@ pub mod catalog;
 pub mod conversations;
 pub mod genai;
 pub mod health;
+pub mod pricing;
 pub mod traces;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 use crate::AppState;
 
@@ -25,4 +26,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/conversations", get(conversations::list))
         .route("/api/v1/conversations/{id}", get(conversations::get))
         .route("/api/v1/analytics", get(genai::analytics))
+        .route("/api/v1/pricing/lookup", get(pricing::lookup))
+        .route("/api/v1/pricing/recompute", post(pricing::recompute))
 }

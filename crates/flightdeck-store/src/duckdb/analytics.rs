@@ -53,7 +53,8 @@ const METRICS: &str = "count(*) AS requests, \
     count(*) FILTER (WHERE mc AND cost_total IS NULL AND (input_tokens IS NOT NULL OR output_tokens IS NOT NULL)), \
     count(*) FILTER (WHERE usage_missing), \
     avg(output_tokens_per_second), \
-    quantile_cont(context_window_use, [0.5, 0.95, 0.99])";
+    quantile_cont(context_window_use, [0.5, 0.95, 0.99]), \
+    count(*) FILTER (WHERE context_length_exceeded)";
 
 /// `mc`: the span is a model call (see [`crate::MODEL_CALL_OPERATIONS`]).
 fn model_call_sql() -> String {
@@ -260,5 +261,6 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
         usage_missing: row.get::<_, i64>(m + 17)? as u64,
         output_tokens_per_second: row.get(m + 18)?,
         context_window_use: percentiles(row.get(m + 19)?, 1.0),
+        context_length_errors: row.get::<_, i64>(m + 20)? as u64,
     })
 }

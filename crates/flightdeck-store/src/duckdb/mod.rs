@@ -3,6 +3,7 @@
 
 mod analytics;
 mod read;
+mod reprice;
 mod schema;
 mod sql;
 mod write;
@@ -249,6 +250,24 @@ impl Store for DuckDbStore {
 
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
         self.with_reader(|conn| analytics::analytics(conn, query))
+    }
+
+    fn reprice(
+        &self,
+        range: TimeRange,
+        enrich: &(dyn Fn(&mut Span) + Sync),
+    ) -> Result<RepriceReport, StoreError> {
+        self.with_reader(|reader| {
+            reprice::reprice(
+                reader,
+                |write| {
+                    let writer = lock(&self.writer);
+                    write(&writer.conn)
+                },
+                range,
+                enrich,
+            )
+        })
     }
 
     fn counts(&self) -> Result<StoreCounts, StoreError> {

@@ -71,6 +71,7 @@ CREATE TABLE spans (
     cost_reasoning DOUBLE,
     priced_as VARCHAR,
     context_window_use DOUBLE,
+    context_length_exceeded BOOLEAN NOT NULL,
     -- The whole typed GenAI view as JSON: what reads return. The typed columns above exist for
     -- filtering and aggregation.
     genai_json VARCHAR

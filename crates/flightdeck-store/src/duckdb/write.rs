@@ -125,6 +125,7 @@ fn append_all(
             cost.map(|c| c.reasoning),
             cost.map(|c| c.priced_as.as_str()),
             g.context_window_use,
+            g.context_length_exceeded,
             r.genai_json,
         ])?;
     }
