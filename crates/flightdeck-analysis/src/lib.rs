@@ -1,0 +1,11 @@
+//! Per-trace analyses and comparisons.
+
+pub mod agent;
+mod classify;
+pub mod conversation;
+pub mod critical_path;
+pub mod rag;
+mod tree;
+
+pub use classify::NodeKind;
+pub use critical_path::{CriticalPath, CriticalSegment, CriticalSpan, critical_path};
