@@ -2,6 +2,7 @@
 
 pub mod agent;
 mod classify;
+pub mod cohort;
 pub mod conversation;
 pub mod critical_path;
 pub mod rag;
