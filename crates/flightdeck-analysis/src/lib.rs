@@ -5,6 +5,7 @@ mod classify;
 pub mod cohort;
 pub mod conversation;
 pub mod critical_path;
+pub mod diff;
 pub mod rag;
 mod tree;
 
