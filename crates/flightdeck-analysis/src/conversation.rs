@@ -4,7 +4,9 @@
 //! workflow, tool and planning spans may repeat the usage of the calls beneath them, and
 //! counting both would double it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde::Serialize;
 

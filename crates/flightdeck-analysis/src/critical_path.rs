@@ -17,13 +17,11 @@
 //!
 //! The walk is iterative (an explicit stack), O(n log n) for the sort of each child list.
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use flightdeck_model::{Span, SpanId, TraceId};
 
-use crate::tree::{Links, SpanTree};
+use crate::tree::{Links, NONE, SpanTree};
 
 /// The critical path of one trace.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,8 +76,8 @@ pub struct CriticalSegment {
 
 /// One frame of the backward walk.
 struct Frame {
-    /// Position of the span, or `None` for the virtual window over the top-level spans.
-    node: Option<u32>,
+    /// Position of the span, or `NONE` for the virtual window over the top-level spans.
+    node: u32,
     /// Time up to which this span's path is still unexplained.
     cursor: u64,
     /// Next position in the span's children sorted by end time, latest first.
@@ -130,46 +128,37 @@ pub fn critical_path(spans: &[Span]) -> CriticalPath {
     };
     let mut top: Vec<u32> = roots.to_vec();
     top.sort_unstable_by(by_end_desc);
-    let mut sorted_children: Vec<Vec<u32>> = Vec::new();
-    let mut sorted_slot = vec![u32::MAX; n];
+    // Children of span `i` by end: `by_end[offset[i]..offset[i + 1]]`.
+    let mut offset = Vec::with_capacity(n + 1);
+    let mut by_end: Vec<u32> = Vec::with_capacity(n);
+    offset.push(0usize);
     for i in 0..n as u32 {
-        let children = tree.children(i);
-        if !children.is_empty() {
-            let mut c = children.to_vec();
-            c.sort_unstable_by(by_end_desc);
-            sorted_slot[i as usize] = sorted_children.len() as u32;
-            sorted_children.push(c);
-        }
+        let from = by_end.len();
+        by_end.extend_from_slice(tree.children(i));
+        by_end[from..].sort_unstable_by(by_end_desc);
+        offset.push(by_end.len());
     }
-    let children_by_end = |node: Option<u32>| -> &[u32] {
+    let children_by_end = |node: u32| -> &[u32] {
         match node {
-            None => &top,
-            Some(i) => match sorted_slot[i as usize] {
-                u32::MAX => &[],
-                slot => &sorted_children[slot as usize],
-            },
+            NONE => &top,
+            i => &by_end[offset[i as usize]..offset[i as usize + 1]],
         }
     };
 
-    // The walk collects segments backwards in time.
-    let mut segments: Vec<CriticalSegment> = Vec::new();
-    let mut push = |node: Option<u32>, a: u64, b: u64| {
+    // The walk collects segments `(span or NONE, start, end)` backwards in time.
+    let mut segments: Vec<(u32, u64, u64)> = Vec::new();
+    let mut push = |node: u32, a: u64, b: u64| {
         if b <= a {
             return;
         }
-        let span_id = node.map(|i| tree.span(i).span_id);
         match segments.last_mut() {
             // Collected backwards: the previous segment is the one right after this one.
-            Some(next) if next.span_id == span_id && next.start_ns == b => next.start_ns = a,
-            _ => segments.push(CriticalSegment {
-                span_id,
-                start_ns: a,
-                end_ns: b,
-            }),
+            Some(next) if next.0 == node && next.1 == b => next.1 = a,
+            _ => segments.push((node, a, b)),
         }
     };
     let mut stack = vec![Frame {
-        node: None,
+        node: NONE,
         cursor: window_end,
         next_child: 0,
     }];
@@ -186,14 +175,14 @@ pub fn critical_path(spans: &[Span]) -> CriticalPath {
             frame.cursor = cs;
             frame.next_child += 1;
             stack.push(Frame {
-                node: Some(child),
+                node: child,
                 cursor: ce,
                 next_child: 0,
             });
         } else {
             let own_start = match frame.node {
-                None => window_start,
-                Some(i) => start[i as usize],
+                NONE => window_start,
+                i => start[i as usize],
             };
             push(frame.node, own_start, frame.cursor);
             stack.pop();
@@ -204,39 +193,41 @@ pub fn critical_path(spans: &[Span]) -> CriticalPath {
     // Per-span totals, in the order the path reaches each span.
     let total_ns = window_end - window_start;
     let mut unattributed_ns = 0;
-    let mut position: HashMap<SpanId, usize> = HashMap::new();
+    let mut slot_of = vec![NONE; n];
     let mut on_path: Vec<CriticalSpan> = Vec::new();
-    let mut node_of_id: HashMap<SpanId, u32> = HashMap::new();
-    for &i in tree.preorder() {
-        node_of_id.entry(tree.span(i).span_id).or_insert(i);
-    }
-    for seg in &segments {
-        let len = seg.end_ns - seg.start_ns;
-        let Some(id) = seg.span_id else {
-            unattributed_ns += len;
+    for &(node, a, b) in &segments {
+        if node == NONE {
+            unattributed_ns += b - a;
             continue;
-        };
-        let slot = *position.entry(id).or_insert_with(|| {
-            let s = node_of_id.get(&id).map(|&i| tree.span(i));
+        }
+        if slot_of[node as usize] == NONE {
+            slot_of[node as usize] = on_path.len() as u32;
+            let s = tree.span(node);
             on_path.push(CriticalSpan {
-                span_id: id,
-                name: s.map(|s| s.name.clone()).unwrap_or_default(),
-                service: s
-                    .map(|s| s.resource.service_name().to_owned())
-                    .unwrap_or_default(),
-                operation: s.and_then(|s| s.genai.operation.clone()),
+                span_id: s.span_id,
+                name: s.name.clone(),
+                service: s.resource.service_name().to_owned(),
+                operation: s.genai.operation.clone(),
                 self_ns: 0,
                 share: 0.0,
                 segments: 0,
             });
-            on_path.len() - 1
-        });
-        on_path[slot].self_ns += len;
-        on_path[slot].segments += 1;
+        }
+        let entry = &mut on_path[slot_of[node as usize] as usize];
+        entry.self_ns += b - a;
+        entry.segments += 1;
     }
     for s in &mut on_path {
         s.share = share(s.self_ns, total_ns);
     }
+    let segments = segments
+        .into_iter()
+        .map(|(node, a, b)| CriticalSegment {
+            span_id: (node != NONE).then(|| tree.span(node).span_id),
+            start_ns: a,
+            end_ns: b,
+        })
+        .collect();
 
     CriticalPath {
         trace_id: roots.first().map(|&r| tree.span(r).trace_id),

@@ -14,7 +14,7 @@
 //! A span whose parent is unmatched is unmatched too; added and missing spans are reported by
 //! their top-most span, with the size of the subtree.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::time::Duration;
 
 use serde::Serialize;

@@ -4,7 +4,7 @@
 //! Built once per call in O(n log n) (the sort of each child list), with no recursion, so a
 //! 10,000-deep chain is as safe as a flat trace.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 use flightdeck_model::{Span, SpanId, TraceId};
 

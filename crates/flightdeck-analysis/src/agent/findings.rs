@@ -1,14 +1,15 @@
 //! Agent loops and stalls, found in the span tree of a trace.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::time::Duration;
 
 use serde::Serialize;
 
 use flightdeck_model::{SpanId, TraceId};
 
+use crate::agent::AgentTree;
 use crate::classify::{self, NodeKind};
-use crate::tree::{NONE, ParentVia, SpanTree};
+use crate::tree::{NONE, ParentVia};
 
 /// Span ids kept per finding.
 pub const MAX_FINDING_SPANS: usize = 20;
@@ -98,14 +99,10 @@ pub enum Finding {
 /// Finds repeated invocations, agent cycles and stalls. `invokers` is the nearest agent or
 /// workflow ancestor of each span. Returns the findings (at most `config.max_findings`) and the
 /// number left out.
-pub(crate) fn find(
-    tree: &SpanTree<'_>,
-    invokers: &[u32],
-    config: &FindingConfig,
-) -> (Vec<Finding>, u64) {
-    let mut findings = repeated(tree, invokers, config);
-    findings.extend(cycles(tree, invokers));
-    findings.extend(stalls(tree, config));
+pub(crate) fn find(at: &AgentTree<'_>, config: &FindingConfig) -> (Vec<Finding>, u64) {
+    let mut findings = repeated(at, config);
+    findings.extend(cycles(at));
+    findings.extend(stalls(at, config));
     let omitted = findings.len().saturating_sub(config.max_findings) as u64;
     findings.truncate(config.max_findings);
     (findings, omitted)
@@ -115,7 +112,8 @@ fn node_id(kind: NodeKind, name: &str) -> String {
     format!("{}:{name}", kind.as_str())
 }
 
-fn repeated(tree: &SpanTree<'_>, invokers: &[u32], config: &FindingConfig) -> Vec<Finding> {
+fn repeated(at: &AgentTree<'_>, config: &FindingConfig) -> Vec<Finding> {
+    let (tree, invokers) = (&at.tree, &at.invokers);
     // (invoker, target) -> (count, first spans); spans arrive in preorder, so siblings in start
     // order.
     let mut counts: HashMap<(u32, NodeKind, &str), (u64, Vec<SpanId>)> = HashMap::new();
@@ -125,7 +123,7 @@ fn repeated(tree: &SpanTree<'_>, invokers: &[u32], config: &FindingConfig) -> Ve
             continue;
         }
         let span = tree.span(i);
-        let Some((kind, name)) = classify::node_of(span) else {
+        let Some((kind, name)) = at.nodes[i as usize] else {
             continue;
         };
         if !matches!(kind, NodeKind::Tool | NodeKind::Agent | NodeKind::Workflow) {
@@ -151,7 +149,7 @@ fn repeated(tree: &SpanTree<'_>, invokers: &[u32], config: &FindingConfig) -> Ve
             Finding::RepeatedInvocation {
                 trace_id: invoker.trace_id,
                 invoker_span_id: invoker.span_id,
-                invoker: classify::node_of(invoker)
+                invoker: at.nodes[inv as usize]
                     .map(|(k, n)| node_id(k, n))
                     .unwrap_or_default(),
                 target: node_id(kind, name),
@@ -162,12 +160,13 @@ fn repeated(tree: &SpanTree<'_>, invokers: &[u32], config: &FindingConfig) -> Ve
         .collect()
 }
 
-fn cycles(tree: &SpanTree<'_>, invokers: &[u32]) -> Vec<Finding> {
+fn cycles(at: &AgentTree<'_>) -> Vec<Finding> {
+    let (tree, invokers) = (&at.tree, &at.invokers);
     let mut found: Vec<Finding> = Vec::new();
     let mut by_members: HashMap<Vec<String>, usize> = HashMap::new();
     let mut chain: Vec<u32> = Vec::new();
     for &i in tree.preorder() {
-        let Some((NodeKind::Agent, name)) = classify::node_of(tree.span(i)) else {
+        let Some((NodeKind::Agent, name)) = at.nodes[i as usize] else {
             continue;
         };
         // Walk up the invocation chain to the nearest earlier invocation of the same agent.
@@ -177,7 +176,7 @@ fn cycles(tree: &SpanTree<'_>, invokers: &[u32]) -> Vec<Finding> {
         let mut closed = false;
         while cur != NONE && chain.len() <= MAX_CYCLE_DEPTH {
             chain.push(cur);
-            if classify::node_of(tree.span(cur)) == Some((NodeKind::Agent, name)) {
+            if at.nodes[cur as usize] == Some((NodeKind::Agent, name)) {
                 closed = true;
                 break;
             }
@@ -190,7 +189,7 @@ fn cycles(tree: &SpanTree<'_>, invokers: &[u32]) -> Vec<Finding> {
         let members: Vec<String> = chain[..chain.len() - 1]
             .iter()
             .map(|&x| {
-                classify::node_of(tree.span(x))
+                at.nodes[x as usize]
                     .map(|(k, n)| node_id(k, n))
                     .unwrap_or_default()
             })
@@ -237,7 +236,8 @@ fn min_rotation(members: &[String]) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn stalls(tree: &SpanTree<'_>, config: &FindingConfig) -> Vec<Finding> {
+fn stalls(at: &AgentTree<'_>, config: &FindingConfig) -> Vec<Finding> {
+    let tree = &at.tree;
     let min_gap = u64::try_from(config.stall_min_gap.as_nanos()).unwrap_or(u64::MAX);
     let mut found = Vec::new();
     for &i in tree.preorder() {
@@ -281,7 +281,7 @@ fn stalls(tree: &SpanTree<'_>, config: &FindingConfig) -> Vec<Finding> {
             found.push(Finding::Stall {
                 trace_id: span.trace_id,
                 span_id: span.span_id,
-                node: classify::node_of(span)
+                node: at.nodes[i as usize]
                     .map(|(k, n)| node_id(k, n))
                     .unwrap_or_default(),
                 gap_start_ns: from,
@@ -298,17 +298,13 @@ fn stalls(tree: &SpanTree<'_>, config: &FindingConfig) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::agent::graph::nearest_invokers;
-    use crate::tree::Links;
     use crate::tree::testing::*;
     use flightdeck_model::Span;
 
     const S: u64 = 1_000_000_000;
 
     fn run(spans: &[Span], config: &FindingConfig) -> (Vec<Finding>, u64) {
-        let tree = SpanTree::new(spans, Links::Follow);
-        let inv = nearest_invokers(&tree);
-        find(&tree, &inv, config)
+        find(&AgentTree::new(spans), config)
     }
 
     /// An agent calling the same tool 12 times (threshold 10) is reported once with the count

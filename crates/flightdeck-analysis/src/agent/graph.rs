@@ -1,15 +1,18 @@
 //! The agent workflow graph: agents, workflows, tools, model calls and retrievals as nodes,
 //! invocations as edges, for one trace or aggregated over many.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde::Serialize;
 use serde::ser::Serializer;
 
 use flightdeck_model::{Span, SpanId, TraceId};
 
+use crate::agent::AgentTree;
 use crate::classify::{self, NodeKind};
-use crate::tree::{ParentVia, SpanTree};
+use crate::tree::{NONE, ParentVia, SpanTree};
 
 /// At most this many distinct nodes are kept; invocations of further nodes are folded into one
 /// `(other)` node of their kind, so an aggregate over many traces stays bounded.
@@ -47,7 +50,7 @@ impl NodeKey {
 }
 
 /// A node key borrowing its name from a span.
-type BorrowedKey<'a> = (NodeKind, &'a str);
+pub(crate) type BorrowedKey<'a> = (NodeKind, &'a str);
 
 /// A span, named by trace and span id (examples for drilling down).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -138,12 +141,11 @@ impl Graph {
 
     /// The graph of the given spans: one trace, optionally with the traces its spans link to.
     pub fn from_spans(spans: &[Span]) -> Graph {
-        let tree = SpanTree::new(spans, crate::tree::Links::Follow);
-        let invokers = nearest_invokers(&tree);
-        Graph::from_tree(&tree, &invokers)
+        Graph::from_tree(&AgentTree::new(spans))
     }
 
-    pub(crate) fn from_tree(tree: &SpanTree<'_>, invokers: &[u32]) -> Graph {
+    pub(crate) fn from_tree(at: &AgentTree<'_>) -> Graph {
+        let tree = &at.tree;
         // Accumulate under borrowed keys, then own them once per distinct node and edge.
         let mut nodes: HashMap<BorrowedKey<'_>, InvocationStats> = HashMap::new();
         let mut edges: HashMap<(BorrowedKey<'_>, BorrowedKey<'_>), InvocationStats> =
@@ -152,15 +154,15 @@ impl Graph {
         for &i in tree.preorder() {
             let span = tree.span(i);
             traces.insert(span.trace_id);
-            let Some(node) = classify::node_of(span) else {
+            let Some(node) = at.nodes[i as usize] else {
                 continue;
             };
             nodes.entry(node).or_default().add_span(span, false);
-            let inv = invokers[i as usize];
-            if inv == crate::tree::NONE {
+            let inv = at.invokers[i as usize];
+            if inv == NONE {
                 continue;
             }
-            let Some(from) = classify::node_of(tree.span(inv)) else {
+            let Some(from) = at.nodes[inv as usize] else {
                 continue;
             };
             let via_link = crosses_link(tree, i, inv);
@@ -274,7 +276,7 @@ impl Graph {
 /// For every span, the position of its nearest ancestor that is an agent or workflow span
 /// (`NONE` when there is none). Follows the tree's parents, including link parents.
 pub(crate) fn nearest_invokers(tree: &SpanTree<'_>) -> Vec<u32> {
-    let mut inv = vec![crate::tree::NONE; tree.len()];
+    let mut inv = vec![NONE; tree.len()];
     for &i in tree.preorder() {
         if let Some(p) = tree.parent(i) {
             inv[i as usize] = if classify::is_invoker(tree.span(p)) {

@@ -22,6 +22,29 @@ pub use graph::{
     Graph, InvocationStats, MAX_EDGES, MAX_EXAMPLES, MAX_NODES, NodeKey, OTHER, SpanRef,
 };
 
+/// The span tree (links followed) with, per span, its nearest agent or workflow ancestor and its
+/// graph node: computed once, shared by the graph and the findings.
+pub(crate) struct AgentTree<'a> {
+    pub(crate) tree: SpanTree<'a>,
+    pub(crate) invokers: Vec<u32>,
+    pub(crate) nodes: Vec<Option<graph::BorrowedKey<'a>>>,
+}
+
+impl<'a> AgentTree<'a> {
+    pub(crate) fn new(spans: &'a [Span]) -> AgentTree<'a> {
+        let tree = SpanTree::new(spans, Links::Follow);
+        let invokers = graph::nearest_invokers(&tree);
+        let nodes = (0..tree.len() as u32)
+            .map(|i| crate::classify::node_of(tree.span(i)))
+            .collect();
+        AgentTree {
+            tree,
+            invokers,
+            nodes,
+        }
+    }
+}
+
 /// The graph of a trace and the findings about it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AgentAnalysis {
@@ -42,10 +65,9 @@ pub struct AgentAnalysis {
 /// assert_eq!(analysis.graph.traces(), 0);
 /// ```
 pub fn analyze(spans: &[Span], config: &FindingConfig) -> AgentAnalysis {
-    let tree = SpanTree::new(spans, Links::Follow);
-    let invokers = graph::nearest_invokers(&tree);
-    let graph = Graph::from_tree(&tree, &invokers);
-    let (findings, omitted_findings) = findings::find(&tree, &invokers, config);
+    let at = AgentTree::new(spans);
+    let graph = Graph::from_tree(&at);
+    let (findings, omitted_findings) = findings::find(&at, config);
     AgentAnalysis {
         graph,
         findings,

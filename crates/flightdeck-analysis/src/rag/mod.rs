@@ -13,6 +13,9 @@
 //!    ancestor has one, retrievals under other top-level spans of the trace (orphans, other
 //!    roots) are considered, with no scope span.
 //!
+//! At most [`MAX_RETRIEVALS_PER_VIEW`] are returned: the ones that ended last, the others are
+//! counted in [`RagView::omitted_retrievals`].
+//!
 //! So a retriever step and a model call under the same pipeline or agent span are paired; an
 //! agent that retrieves, answers, retrieves again and answers again feeds both earlier
 //! retrievals to its second answer; and a retrieval done by the caller before it invoked an agent
@@ -26,6 +29,9 @@ use flightdeck_model::{RetrievedDocument, Span, SpanId, TraceId};
 
 use crate::classify;
 use crate::tree::{Links, SpanTree};
+
+/// At most this many retrievals are listed per generation (the most recent ones).
+pub const MAX_RETRIEVALS_PER_VIEW: usize = 20;
 
 pub use stats::{
     Bucket, DistributionSummary, MAX_SOURCES, RetrievalStats, RetrievalSummary, SourceSummary,
@@ -70,6 +76,8 @@ pub struct RagView {
     pub scope_span_id: Option<SpanId>,
     /// The retrievals, in start order.
     pub retrievals: Vec<RetrievalSource>,
+    /// Retrievals that qualified but were left out because of [`MAX_RETRIEVALS_PER_VIEW`].
+    pub omitted_retrievals: u64,
 }
 
 /// One retrieval that fed a generation.
@@ -235,6 +243,13 @@ fn view_of(tree: &SpanTree<'_>, subtrees: &Subtrees, g: u32) -> RagView {
     }
     let span = tree.span(g);
     let g_start = span.start_time_unix_nano;
+    let omitted_retrievals = found.len().saturating_sub(MAX_RETRIEVALS_PER_VIEW) as u64;
+    if omitted_retrievals > 0 {
+        found.sort_unstable_by_key(|&r| {
+            std::cmp::Reverse((tree.span(r).end_time_unix_nano, subtrees.tin[r as usize]))
+        });
+        found.truncate(MAX_RETRIEVALS_PER_VIEW);
+    }
     found.sort_by_key(|&r| (tree.span(r).start_time_unix_nano, subtrees.tin[r as usize]));
     RagView {
         trace_id: span.trace_id,
@@ -263,6 +278,7 @@ fn view_of(tree: &SpanTree<'_>, subtrees: &Subtrees, g: u32) -> RagView {
                 }
             })
             .collect(),
+        omitted_retrievals,
     }
 }
 
@@ -383,6 +399,20 @@ pub(crate) mod tests {
         let v = rag_view(&spans, sid(1)).unwrap();
         assert_eq!(ids(&v), vec![2]);
         assert_eq!(v.scope_span_id, None);
+    }
+
+    /// Of 25 qualifying retrievals the 20 that ended last are listed, in start order, and 5 are
+    /// counted as omitted.
+    #[test]
+    fn most_recent_retrievals_are_kept() {
+        let mut spans = vec![span(1, 0, "root", 0, 10_000)];
+        for k in 0..25u64 {
+            spans.push(retrieval(10 + k, 1, "kb", 100 * k, 100 * k + 50, &[]));
+        }
+        spans.push(chat(2, 1, "m", 5_000, 6_000, (1, 1)));
+        let v = rag_view(&spans, sid(2)).unwrap();
+        assert_eq!(v.omitted_retrievals, 5);
+        assert_eq!(ids(&v), (15..35).collect::<Vec<u64>>());
     }
 
     /// Asking for a missing span or a non-generation span is an error naming it.
