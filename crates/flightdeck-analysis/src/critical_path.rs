@@ -105,16 +105,16 @@ pub fn critical_path(spans: &[Span]) -> CriticalPath {
             s.start_time_unix_nano,
             s.end_time_unix_nano.max(s.start_time_unix_nano),
         );
-        let (i, (a, b)) = match tree.parent(i) {
-            None => (i as usize, (raw_start, raw_end)),
+        let (a, b) = match tree.parent(i) {
+            None => (raw_start, raw_end),
             Some(p) => {
                 let (ps, pe) = (start[p as usize], end[p as usize]);
                 let a = raw_start.clamp(ps, pe);
-                (i as usize, (a, raw_end.clamp(a, pe)))
+                (a, raw_end.clamp(a, pe))
             }
         };
-        start[i] = a;
-        end[i] = b;
+        start[i as usize] = a;
+        end[i as usize] = b;
     }
 
     let roots = tree.roots();

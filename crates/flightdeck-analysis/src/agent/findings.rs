@@ -73,8 +73,9 @@ pub enum Finding {
         /// How many times the cycle was entered in the input.
         occurrences: u64,
     },
-    /// An agent or workflow span with a long stretch during which none of its children ran
-    /// (waiting on something that is not traced, or hung).
+    /// An agent or workflow invocation (`invoke_agent`, `invoke_workflow`) with children, and a
+    /// long stretch during which none of them ran (waiting on something that is not traced, or
+    /// hung).
     Stall {
         /// The trace.
         trace_id: TraceId,
@@ -96,9 +97,8 @@ pub enum Finding {
     },
 }
 
-/// Finds repeated invocations, agent cycles and stalls. `invokers` is the nearest agent or
-/// workflow ancestor of each span. Returns the findings (at most `config.max_findings`) and the
-/// number left out.
+/// Finds repeated invocations, agent cycles and stalls. Returns the findings (at most
+/// `config.max_findings`) and the number left out.
 pub(crate) fn find(at: &AgentTree<'_>, config: &FindingConfig) -> (Vec<Finding>, u64) {
     let mut findings = repeated(at, config);
     findings.extend(cycles(at));
@@ -197,8 +197,8 @@ fn cycles(at: &AgentTree<'_>) -> Vec<Finding> {
         // The same loop entered at another member (B → A → B for A → B → A) is one cycle.
         let key = min_rotation(&members);
         match by_members.get(&key) {
-            Some(&at) => {
-                if let Finding::AgentCycle { occurrences, .. } = &mut found[at] {
+            Some(&slot) => {
+                if let Finding::AgentCycle { occurrences, .. } = &mut found[slot] {
                     *occurrences += 1;
                 }
             }
@@ -242,7 +242,17 @@ fn stalls(at: &AgentTree<'_>, config: &FindingConfig) -> Vec<Finding> {
     let mut found = Vec::new();
     for &i in tree.preorder() {
         let span = tree.span(i);
-        if !classify::is_invoker(span) {
+        // Only agent and workflow invocations with children: a span without any (a remote
+        // agent, `create_agent`) gives no evidence of being idle rather than busy elsewhere.
+        let has_children = tree
+            .children(i)
+            .iter()
+            .any(|&c| tree.via(c) == ParentVia::Parent);
+        if !matches!(
+            classify::operation(span),
+            Some("invoke_agent" | "invoke_workflow")
+        ) || !has_children
+        {
             continue;
         }
         let (s, e) = (
@@ -415,20 +425,31 @@ mod tests {
         assert_eq!(after_span_id.map(|s| s.to_int()), Some(3));
     }
 
-    /// An agent span with no children at all is idle for its whole duration.
+    /// A stall at the start of an agent has no preceding child; an agent span without any
+    /// children (a remote agent) is not reported, having no evidence of idling.
     #[test]
-    fn childless_agent_stalls() {
-        let (findings, _) = run(&[agent(1, 0, "idle", 0, 20 * S)], &FindingConfig::default());
-        assert!(matches!(
-            &findings[..],
-            [Finding::Stall { gap_ns, after_span_id: None, .. }] if *gap_ns == 20 * S
-        ));
+    fn stall_at_start_and_childless_agent() {
+        let spans = vec![
+            agent(1, 0, "late", 0, 20 * S),
+            tool(2, 1, "t", 15 * S, 20 * S),
+            agent(3, 0, "remote", 0, 60 * S),
+        ];
+        let (findings, _) = run(&spans, &FindingConfig::default());
+        assert!(
+            matches!(
+                &findings[..],
+                [Finding::Stall { span_id, gap_ns, after_span_id: None, .. }]
+                    if *gap_ns == 15 * S && span_id.to_int() == 1
+            ),
+            "{findings:#?}"
+        );
     }
 
     /// The findings cap keeps the first ones and counts the rest.
     #[test]
     fn findings_are_capped() {
-        let spans: Vec<Span> = (1..=5).map(|k| agent(k, 0, "idle", 0, 20 * S)).collect();
+        let mut spans: Vec<Span> = (1..=5).map(|k| agent(k, 0, "idle", 0, 20 * S)).collect();
+        spans.extend((1..=5).map(|k| tool(10 + k, k, "t", 19 * S, 20 * S)));
         let config = FindingConfig {
             max_findings: 2,
             ..FindingConfig::default()

@@ -128,6 +128,8 @@ impl InvocationStats {
 pub struct Graph {
     traces: u64,
     nodes: BTreeMap<NodeKey, InvocationStats>,
+    /// Nodes other than the `(other)` ones, counted against [`MAX_NODES`].
+    named_nodes: usize,
     edges: BTreeMap<(NodeKey, NodeKey), InvocationStats>,
     folded_invocations: u64,
     dropped_edge_invocations: u64,
@@ -139,7 +141,8 @@ impl Graph {
         Graph::default()
     }
 
-    /// The graph of the given spans: one trace, optionally with the traces its spans link to.
+    /// The graph of the given spans: one trace, optionally with the traces its spans link to,
+    /// or the spans of many traces at once (spans are keyed by trace and span id).
     pub fn from_spans(spans: &[Span]) -> Graph {
         Graph::from_tree(&AgentTree::new(spans))
     }
@@ -165,7 +168,7 @@ impl Graph {
             let Some(from) = at.nodes[inv as usize] else {
                 continue;
             };
-            let via_link = crosses_link(tree, i, inv);
+            let via_link = at.via_link[i as usize];
             edges
                 .entry((from, node))
                 .or_default()
@@ -183,8 +186,8 @@ impl Graph {
         let mut edges: Vec<_> = edges.into_iter().collect();
         edges.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         for ((from, to), stats) in edges {
-            let from = graph.resolve(NodeKey::new(from.0, from.1));
-            let to = graph.resolve(NodeKey::new(to.0, to.1));
+            let (from, _) = graph.resolve(NodeKey::new(from.0, from.1));
+            let (to, _) = graph.resolve(NodeKey::new(to.0, to.1));
             graph.add_edge(from, to, &stats);
         }
         graph
@@ -202,7 +205,7 @@ impl Graph {
             }
         }
         for ((from, to), stats) in &other.edges {
-            let key = (self.resolve(from.clone()), self.resolve(to.clone()));
+            let key = (self.resolve(from.clone()).0, self.resolve(to.clone()).0);
             match self.edges.get_mut(&key) {
                 Some(mine) => mine.merge(stats),
                 None => self.add_edge(key.0, key.1, stats),
@@ -247,19 +250,23 @@ impl Graph {
     }
 
     /// The key under which `key` is kept: itself, or `(other)` when it is new and the node cap
-    /// is reached.
-    fn resolve(&self, key: NodeKey) -> NodeKey {
-        if self.nodes.len() >= MAX_NODES && !self.nodes.contains_key(&key) {
-            NodeKey::new(key.kind, OTHER)
+    /// is reached (then the flag is true).
+    fn resolve(&self, key: NodeKey) -> (NodeKey, bool) {
+        if self.named_nodes >= MAX_NODES && !self.nodes.contains_key(&key) {
+            let folded = key.name != OTHER;
+            (NodeKey::new(key.kind, OTHER), folded)
         } else {
-            key
+            (key, false)
         }
     }
 
     fn add_node(&mut self, key: NodeKey, stats: &InvocationStats) {
-        let key = self.resolve(key);
-        if key.name == OTHER {
+        let (key, folded) = self.resolve(key);
+        if folded {
             self.folded_invocations += stats.count;
+        }
+        if key.name != OTHER && !self.nodes.contains_key(&key) {
+            self.named_nodes += 1;
         }
         self.nodes.entry(key).or_default().merge(stats);
     }
@@ -274,33 +281,22 @@ impl Graph {
 }
 
 /// For every span, the position of its nearest ancestor that is an agent or workflow span
-/// (`NONE` when there is none). Follows the tree's parents, including link parents.
-pub(crate) fn nearest_invokers(tree: &SpanTree<'_>) -> Vec<u32> {
+/// (`NONE` when there is none), and whether the way up to it crosses a span link. Follows the
+/// tree's parents, including link parents.
+pub(crate) fn nearest_invokers(tree: &SpanTree<'_>) -> (Vec<u32>, Vec<bool>) {
     let mut inv = vec![NONE; tree.len()];
+    let mut via_link = vec![false; tree.len()];
     for &i in tree.preorder() {
         if let Some(p) = tree.parent(i) {
-            inv[i as usize] = if classify::is_invoker(tree.span(p)) {
-                p
+            let linked = tree.via(i) == ParentVia::Link;
+            (inv[i as usize], via_link[i as usize]) = if classify::is_invoker(tree.span(p)) {
+                (p, linked)
             } else {
-                inv[p as usize]
+                (inv[p as usize], linked || via_link[p as usize])
             };
         }
     }
-    inv
-}
-
-/// True when the chain from span `i` up to its invoker `inv` crosses a span link.
-fn crosses_link(tree: &SpanTree<'_>, mut i: u32, inv: u32) -> bool {
-    while i != inv {
-        if tree.via(i) == ParentVia::Link {
-            return true;
-        }
-        match tree.parent(i) {
-            Some(p) => i = p,
-            None => return false,
-        }
-    }
-    false
+    (inv, via_link)
 }
 
 #[derive(Serialize)]
@@ -510,7 +506,7 @@ mod tests {
         assert_eq!(v["edges"][0]["total_duration_ns"], 3);
     }
 
-    /// Past the node cap, new nodes fold into `(other)` and the folded count is reported.
+    /// Past the node cap, new nodes fold into `(other)` and the folded count is reported once.
     #[test]
     fn node_cap_folds() {
         let mut g = Graph::new();
@@ -521,5 +517,12 @@ mod tests {
         assert_eq!(g.nodes().count(), MAX_NODES + 1);
         assert_eq!(g.node(Tool, OTHER).unwrap().count, 5);
         assert_eq!(g.folded_invocations(), 5);
+        // Re-merging a capped graph does not fold its `(other)` node a second time.
+        let mut copy = Graph::new();
+        copy.merge(&g);
+        assert_eq!(copy.folded_invocations(), 5);
+        copy.merge(&g);
+        assert_eq!(copy.folded_invocations(), 10);
+        assert_eq!(copy.node(Tool, OTHER).unwrap().count, 10);
     }
 }

@@ -27,19 +27,22 @@ pub use graph::{
 pub(crate) struct AgentTree<'a> {
     pub(crate) tree: SpanTree<'a>,
     pub(crate) invokers: Vec<u32>,
+    /// Whether the way up to the invoker crosses a span link.
+    pub(crate) via_link: Vec<bool>,
     pub(crate) nodes: Vec<Option<graph::BorrowedKey<'a>>>,
 }
 
 impl<'a> AgentTree<'a> {
     pub(crate) fn new(spans: &'a [Span]) -> AgentTree<'a> {
         let tree = SpanTree::new(spans, Links::Follow);
-        let invokers = graph::nearest_invokers(&tree);
+        let (invokers, via_link) = graph::nearest_invokers(&tree);
         let nodes = (0..tree.len() as u32)
             .map(|i| crate::classify::node_of(tree.span(i)))
             .collect();
         AgentTree {
             tree,
             invokers,
+            via_link,
             nodes,
         }
     }
