@@ -1,6 +1,8 @@
 //! Properties that must hold for any input, including bad data: random parents (missing, self,
 //! cycles), duplicate ids, inverted and skewed timestamps, random links and operations.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is a test failure
+
 use std::sync::Arc;
 
 use flightdeck_analysis::agent::{FindingConfig, Graph, analyze};
