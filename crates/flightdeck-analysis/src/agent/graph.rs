@@ -213,6 +213,39 @@ impl Graph {
         }
     }
 
+    /// The part of the graph reachable from one node along edges (the node, everything it
+    /// invoked directly or indirectly, and the edges between them): "what does agent planner
+    /// do". Empty when the node is absent.
+    pub fn reachable_from(&self, kind: NodeKind, name: &str) -> Graph {
+        let start = NodeKey::new(kind, name);
+        let mut sub = Graph {
+            traces: self.traces,
+            ..Graph::default()
+        };
+        let Some(stats) = self.nodes.get(&start) else {
+            return sub;
+        };
+        sub.nodes.insert(start.clone(), stats.clone());
+        let mut queue = vec![start];
+        while let Some(from) = queue.pop() {
+            let first = (from.clone(), NodeKey::new(NodeKind::Workflow, ""));
+            for ((f, to), edge) in self.edges.range(first..) {
+                if *f != from {
+                    break;
+                }
+                sub.edges.insert((f.clone(), to.clone()), edge.clone());
+                if !sub.nodes.contains_key(to)
+                    && let Some(stats) = self.nodes.get(to)
+                {
+                    sub.nodes.insert(to.clone(), stats.clone());
+                    queue.push(to.clone());
+                }
+            }
+        }
+        sub.named_nodes = sub.nodes.keys().filter(|k| k.name != OTHER).count();
+        sub
+    }
+
     /// Number of traces the graph was built from.
     pub fn traces(&self) -> u64 {
         self.traces
@@ -443,6 +476,21 @@ mod tests {
         assert_eq!(g.edges().count(), 5);
         assert_eq!(g.node(Agent, "planner").unwrap().count, 1);
         assert_eq!(g.node(Tool, "search").unwrap().examples.len(), 3);
+    }
+
+    /// The subgraph of the researcher holds it and what it invoked, not its caller or
+    /// siblings.
+    #[test]
+    fn reachable_subgraph() {
+        let g = Graph::from_spans(&planner_trace());
+        let sub = g.reachable_from(Agent, "researcher");
+        let nodes: Vec<String> = sub.nodes().map(|(k, _)| k.id()).collect();
+        assert_eq!(nodes, vec!["agent:researcher", "model:gpt-4o-mini"]);
+        assert_eq!(sub.edges().count(), 1);
+        let planner = g.reachable_from(Agent, "planner");
+        assert_eq!(planner.nodes().count(), 6);
+        assert_eq!(planner.edges().count(), 5);
+        assert_eq!(g.reachable_from(Tool, "nope").nodes().count(), 0);
     }
 
     /// Merging two graphs adds counts and durations, combines maxima, and is independent of
