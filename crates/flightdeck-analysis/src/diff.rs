@@ -462,6 +462,10 @@ fn is_separator(c: char) -> bool {
 
 /// Replaces the dynamic parts of a name with placeholders: `{uuid}`, `{hex}`, `{n}`, `{id}`.
 pub(crate) fn normalize_name(name: &str) -> String {
+    // Every placeholder stands for something with a digit in it.
+    if !name.bytes().any(|c| c.is_ascii_digit()) {
+        return name.to_owned();
+    }
     let mut out = String::with_capacity(name.len());
     let mut rest = name;
     while !rest.is_empty() {
