@@ -10,8 +10,21 @@
 //!   a pool of agents, tools and models) into one.
 //! - `cohort_compare/2x100k`: comparing two cohorts of 100,000 requests each.
 //!
-//! Run with `cargo bench -p flightdeck-analysis`. Last result: see the crate's `README` section
-//! in the report of the branch (numbers, command and hardware).
+//! Run with `cargo bench -p flightdeck-analysis`.
+//!
+//! Last result (2-vCPU AMD EPYC VM shared with other builds, load average about 17, so wall
+//! times are inflated about threefold; the CPU time per call, read from the thread's CPU
+//! clock on the same data, is given second):
+//!
+//! | benchmark | criterion wall time | CPU time |
+//! |---|---|---|
+//! | critical_path/10k_spans | 8.4 ms | 1.6–4.4 ms |
+//! | agent_graph/10k_spans | 11.0 ms | 1.7–3.5 ms |
+//! | agent_analyze/10k_spans (graph + findings) | 11.4 ms | 2.3–4.3 ms |
+//! | rag_views/10k_spans (all 1,797 generations) | 24.7 ms | 6.8–9.1 ms |
+//! | diff/10k_vs_10k | 27.6 ms | 8.2–14.4 ms |
+//! | graph_merge/1000_graphs | 19.1 ms | 4.8–5.6 ms |
+//! | cohort_compare/2x100k | 135.7 ms | 38–43 ms |
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions
 #![allow(clippy::expect_used)] // a failed setup should abort the benchmark

@@ -36,7 +36,7 @@ impl NodeKind {
 }
 
 /// Name given to a node whose span carries no usable name.
-pub const UNNAMED: &str = "(unnamed)";
+pub(crate) const UNNAMED: &str = "(unnamed)";
 
 /// `gen_ai.workflow.name`, which the typed view does not carry.
 const WORKFLOW_NAME: &str = "gen_ai.workflow.name";
