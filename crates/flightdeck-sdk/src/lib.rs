@@ -87,3 +87,4 @@ pub use usage::{
 };
 
 pub use opentelemetry;
+pub use opentelemetry_sdk;

@@ -190,31 +190,18 @@ impl Instruments {
         }
     }
 
-    /// Records an inference operation: duration, token counters and histograms. `attrs` are
-    /// the common attributes (including `error.type` when it failed).
-    pub(crate) fn record_inference(&self, attrs: &mut Vec<KeyValue>, seconds: f64, usage: &Usage) {
-        self.inference_duration.record(seconds, attrs);
-        if let Some(legacy) = &self.legacy {
-            self.client_operation_duration.record(seconds, attrs);
-            for (ty, n) in [
-                ("input", usage.input_tokens),
-                ("output", usage.output_tokens),
-            ] {
-                if let Some(n) = n {
-                    attrs.push(KeyValue::new(keys::TOKEN_TYPE, ty));
-                    legacy.token_usage.record(n, attrs);
-                    attrs.pop();
-                }
-            }
-        }
-        if let Some(n) = usage.input_tokens {
-            self.operation_input.record(n, attrs);
-        }
-        if let Some(n) = usage.output_tokens {
-            self.operation_output.record(n, attrs);
-        }
+    /// Records an inference operation. `attrs` are the common attributes; `error` (the
+    /// `error.type` of a failed operation) is added to the duration and per-operation token
+    /// histograms only, as the conventions list it there and not on the usage counters.
+    pub(crate) fn record_inference(
+        &self,
+        attrs: &mut Vec<KeyValue>,
+        error: Option<KeyValue>,
+        seconds: f64,
+        usage: &Usage,
+    ) {
         // Counters are recorded for every operation, failed ones included (0 tokens with
-        // modality `unknown` when nothing is known), so request counts can be derived.
+        // modality `unknown` when nothing is known).
         record_by_modality(
             &self.usage_input,
             attrs,
@@ -238,6 +225,33 @@ impl Instruments {
                 attrs.pop();
             }
         }
+        if let Some(legacy) = &self.legacy {
+            for (ty, n) in [
+                ("input", usage.input_tokens),
+                ("output", usage.output_tokens),
+            ] {
+                if let Some(n) = n {
+                    attrs.push(KeyValue::new(keys::TOKEN_TYPE, ty));
+                    legacy.token_usage.record(n, attrs);
+                    attrs.pop();
+                }
+            }
+        }
+        let had_error = error.is_some();
+        attrs.extend(error);
+        self.inference_duration.record(seconds, attrs);
+        if self.legacy.is_some() {
+            self.client_operation_duration.record(seconds, attrs);
+        }
+        if let Some(n) = usage.input_tokens {
+            self.operation_input.record(n, attrs);
+        }
+        if let Some(n) = usage.output_tokens {
+            self.operation_output.record(n, attrs);
+        }
+        if had_error {
+            attrs.pop();
+        }
     }
 
     pub(crate) fn record_time_to_first_chunk(&self, attrs: &[KeyValue], seconds: f64) {
@@ -257,13 +271,19 @@ impl Instruments {
     pub(crate) fn record_client_operation(
         &self,
         attrs: &mut Vec<KeyValue>,
+        error: Option<KeyValue>,
         seconds: f64,
         input_tokens: Option<u64>,
     ) {
-        self.client_operation_duration.record(seconds, attrs);
         if let (Some(legacy), Some(n)) = (&self.legacy, input_tokens) {
             attrs.push(KeyValue::new(keys::TOKEN_TYPE, "input"));
             legacy.token_usage.record(n, attrs);
+            attrs.pop();
+        }
+        let had_error = error.is_some();
+        attrs.extend(error);
+        self.client_operation_duration.record(seconds, attrs);
+        if had_error {
             attrs.pop();
         }
     }

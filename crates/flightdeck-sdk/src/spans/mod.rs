@@ -206,11 +206,12 @@ impl Recorder {
                 .instruments
                 .record_time_to_first_chunk(&self.metric_attrs, ttft);
         }
-        if let Some((error_type, _)) = &self.error {
-            self.metric_attrs
-                .push(KeyValue::new(keys::ERROR_TYPE, error_type.clone()));
-            self.pending
-                .push(KeyValue::new(keys::ERROR_TYPE, error_type.clone()));
+        let error = self
+            .error
+            .as_ref()
+            .map(|(error_type, _)| KeyValue::new(keys::ERROR_TYPE, error_type.clone()));
+        if let Some(e) = &error {
+            self.pending.push(e.clone());
         }
         let span = self.cx.span();
         if self.recording {
@@ -222,16 +223,24 @@ impl Recorder {
             });
         }
         let instruments = &self.inner.instruments;
+        let attrs = &mut self.metric_attrs;
         match self.op {
-            Op::Inference => instruments.record_inference(&mut self.metric_attrs, seconds, &usage),
-            Op::ClientOperation => instruments.record_client_operation(
-                &mut self.metric_attrs,
-                seconds,
-                usage.input_tokens,
-            ),
-            Op::AgentInternal => instruments.record_agent(&self.metric_attrs, seconds),
-            Op::Tool => instruments.record_tool(&self.metric_attrs, seconds),
-            Op::Workflow => instruments.record_workflow(&self.metric_attrs, seconds),
+            Op::Inference => instruments.record_inference(attrs, error, seconds, &usage),
+            Op::ClientOperation => {
+                instruments.record_client_operation(attrs, error, seconds, usage.input_tokens)
+            }
+            Op::AgentInternal => {
+                attrs.extend(error);
+                instruments.record_agent(attrs, seconds);
+            }
+            Op::Tool => {
+                attrs.extend(error);
+                instruments.record_tool(attrs, seconds);
+            }
+            Op::Workflow => {
+                attrs.extend(error);
+                instruments.record_workflow(attrs, seconds);
+            }
         }
         span.end();
     }
