@@ -8,6 +8,8 @@
 //! * `chat_call/content`: the same plus 3 input and 1 output message captured as JSON;
 //! * `chat_call/content_and_hash`: the same plus the SHA-256 prompt hash;
 //! * `chat_call/noop_providers`: no providers installed (telemetry disabled);
+//! * `chat_call/no_content_spans_only`, `…_metrics_only`: the `no_content` call with only the
+//!   tracer or only the meter provider installed, to split the cost;
 //! * `stream/instrumented_100_chunks` vs `stream/plain_100_chunks`: a 100-chunk OpenAI stream
 //!   (JSON values) through the stream wrapper, and the same stream consumed bare; the
 //!   difference divided by 100 is the overhead per chunk.
@@ -21,6 +23,8 @@
 //! | chat_call/content | RESULT_CONTENT |
 //! | chat_call/content_and_hash | RESULT_HASH |
 //! | chat_call/noop_providers | RESULT_NOOP |
+//! | chat_call/no_content_spans_only | RESULT_SPANS |
+//! | chat_call/no_content_metrics_only | RESULT_METRICS |
 //! | stream/instrumented_100_chunks | RESULT_STREAM |
 //! | stream/plain_100_chunks | RESULT_PLAIN |
 
@@ -120,6 +124,18 @@ fn chat_calls(c: &mut Criterion) {
         .with_provider("openai")
         .with_content_capture(ContentCapture::Off)
         .build();
+    let spans_only = GenAi::builder()
+        .with_tracer_provider(&tracer)
+        .with_provider("openai")
+        .with_server("api.openai.com", 443)
+        .with_content_capture(ContentCapture::Off)
+        .build();
+    let metrics_only = GenAi::builder()
+        .with_meter_provider(&meter)
+        .with_provider("openai")
+        .with_server("api.openai.com", 443)
+        .with_content_capture(ContentCapture::Off)
+        .build();
     let output = [Message::assistant(
         "Expect mild days with showers; pack layers and an umbrella.",
     )];
@@ -141,6 +157,12 @@ fn chat_calls(c: &mut Criterion) {
         )
     });
     group.bench_function("noop_providers", |b| b.iter(|| one_call(&noop, None, None)));
+    group.bench_function("no_content_spans_only", |b| {
+        b.iter(|| one_call(&spans_only, None, None))
+    });
+    group.bench_function("no_content_metrics_only", |b| {
+        b.iter(|| one_call(&metrics_only, None, None))
+    });
     group.finish();
 }
 

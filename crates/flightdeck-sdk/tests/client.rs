@@ -391,3 +391,46 @@ fn invalid_base_url() {
     );
     assert!(OpenAiClient::builder("not a url").build().is_err());
 }
+
+/// The request carries the `traceparent` of the call's span (W3C format, same trace and span
+/// id), read from the raw bytes a plain TCP server receives.
+#[tokio::test]
+async fn requests_carry_traceparent() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut sock, _) = listener.accept().await.unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // Read until the end of the headers and the JSON body (ends with `}`).
+        loop {
+            let n = sock.read(&mut chunk).await.unwrap();
+            buf.extend_from_slice(&chunk[..n]);
+            let text = String::from_utf8_lossy(&buf);
+            if n == 0 || (text.contains("\r\n\r\n") && text.trim_end().ends_with('}')) {
+                break;
+            }
+        }
+        let body = r#"{"id":"x","model":"m","choices":[]}"#;
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        sock.write_all(reply.as_bytes()).await.unwrap();
+        String::from_utf8_lossy(&buf).to_string()
+    });
+    let t = TestTelemetry::new();
+    let c = OpenAiClient::builder(format!("http://{addr}/v1"))
+        .with_genai(t.genai().build())
+        .build()
+        .unwrap();
+    c.chat(ChatRequest::new("m").user("Hi")).await.unwrap();
+    let request = server.await.unwrap();
+    let span = t.span("chat m").unwrap();
+    let expected = format!("traceparent: 00-{}-{}-01", span.trace_id, span.span_id);
+    assert!(
+        request.to_ascii_lowercase().contains(&expected),
+        "{expected} not in:\n{request}"
+    );
+}

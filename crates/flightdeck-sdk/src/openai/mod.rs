@@ -364,9 +364,10 @@ impl OpenAiClient {
     /// A chat completion.
     pub async fn chat(&self, request: ChatRequest) -> Result<ChatResponse, ClientError> {
         let mut span = self.inference_span(&request, false);
+        let cx = span.context();
         let result = async {
             let response = self
-                .send("chat/completions", &request, Some(self.timeout))
+                .send("chat/completions", &request, Some(self.timeout), &cx)
                 .await?;
             self.read_json::<ChatResponse>(response).await
         }
@@ -394,7 +395,10 @@ impl OpenAiClient {
             include_usage: true,
         });
         let mut span = self.inference_span(&request, true);
-        let response = match self.send("chat/completions", &request, None).await {
+        let response = match self
+            .send("chat/completions", &request, None, &span.context())
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 span.set_error(e.error_type(), e.to_string());
@@ -425,9 +429,10 @@ impl OpenAiClient {
             b = b.with_dimension_count(i64::from(d));
         }
         let mut span = b.start();
+        let cx = span.context();
         let result = async {
             let response = self
-                .send("embeddings", &request, Some(self.timeout))
+                .send("embeddings", &request, Some(self.timeout), &cx)
                 .await?;
             self.read_json::<EmbeddingsResponse>(response).await
         }
@@ -456,17 +461,25 @@ impl OpenAiClient {
         }
     }
 
-    /// Sends a POST with retries; returns the successful response (headers received).
+    /// Sends a POST with retries, carrying the trace context of `cx` (`traceparent`,
+    /// `tracestate`, `baggage`); returns the successful response (headers received).
     async fn send<B: serde::Serialize>(
         &self,
         path: &str,
         body: &B,
         total_timeout: Option<Duration>,
+        cx: &opentelemetry::Context,
     ) -> Result<reqwest::Response, ClientError> {
         let url = format!("{}/{}", self.base, path);
+        let mut trace_headers = reqwest::header::HeaderMap::new();
+        crate::propagation::inject_http(cx, &mut trace_headers);
         let mut attempt = 0u32;
         loop {
-            let mut req = self.http.post(&url).json(body);
+            let mut req = self
+                .http
+                .post(&url)
+                .headers(trace_headers.clone())
+                .json(body);
             if let Some(key) = &self.api_key {
                 req = req.bearer_auth(key);
             }
