@@ -535,3 +535,42 @@ async fn garbage_chunks_are_ignored() {
         assert_eq!(span.status, Status::Unset, "{}", span.name);
     }
 }
+
+/// A stream that panics when polled after it ended.
+struct Strict {
+    items: Vec<Json>,
+    ended: bool,
+}
+
+impl futures::Stream for Strict {
+    type Item = Result<Json, Broken>;
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        assert!(!self.ended, "polled after completion");
+        if self.items.is_empty() {
+            self.ended = true;
+            return std::task::Poll::Ready(None);
+        }
+        std::task::Poll::Ready(Some(Ok(self.items.remove(0))))
+    }
+}
+
+/// Polling the wrapper again after it ended returns `None` without polling the inner stream.
+#[tokio::test]
+async fn polling_after_end_is_safe() {
+    let t = TestTelemetry::new();
+    let genai = genai(&t, false);
+    let mut stream = genai.chat("m").start().stream(
+        Strict {
+            items: openai_text_chunks(true),
+            ended: false,
+        },
+        OpenAiChat,
+    );
+    while stream.next().await.is_some() {}
+    assert!(stream.next().await.is_none());
+    assert!(stream.next().await.is_none());
+    assert_eq!(t.spans().len(), 1);
+}

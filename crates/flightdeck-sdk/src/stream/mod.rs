@@ -356,6 +356,8 @@ pub struct InstrumentedStream<S, F, E> {
     acc: StreamAccumulator,
     last_chunk: Option<Instant>,
     classify: fn(&E) -> Cow<'static, str>,
+    /// The inner stream returned `None`; it is not polled again (some streams panic then).
+    exhausted: bool,
 }
 
 impl<S, F, E> std::fmt::Debug for InstrumentedStream<S, F, E> {
@@ -381,6 +383,7 @@ impl<S, F, E> InstrumentedStream<S, F, E> {
             acc,
             last_chunk: None,
             classify: type_name_of::<E>,
+            exhausted: false,
         }
     }
 
@@ -452,6 +455,9 @@ where
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if this.exhausted {
+            return Poll::Ready(None);
+        }
         let item = match this.inner.as_mut().poll_next(cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(item) => item,
@@ -480,7 +486,10 @@ where
                 }
                 this.finish(Outcome::Failed);
             }
-            None => this.finish(Outcome::Completed),
+            None => {
+                this.exhausted = true;
+                this.finish(Outcome::Completed);
+            }
         }
         Poll::Ready(item)
     }
