@@ -32,6 +32,16 @@ impl Default for Listen {
     }
 }
 
+/// The MCP endpoint at `/mcp` on the HTTP port.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mcp {
+    /// `Host` header values `/mcp` accepts besides the loopback names (host or host:port), e.g.
+    /// this machine's DNS name when the HTTP address is not loopback; `["*"]` accepts any host.
+    /// A guard against DNS rebinding from web pages.
+    pub allowed_hosts: Vec<String>,
+}
+
 /// The whole server configuration, as the TOML file spells it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,6 +54,8 @@ pub struct Config {
     pub limits: Limits,
     /// The queue between ingest and the store writer.
     pub queue: RunnerConfig,
+    /// The MCP endpoint.
+    pub mcp: Mcp,
 }
 
 impl Config {
@@ -81,6 +93,15 @@ pub struct Overrides {
     /// Memory limit of the embedded database, e.g. 512MB or 2GB [default: 512MB].
     #[arg(long, env = "FLIGHTDECK_MEMORY_LIMIT", value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// Extra `Host` names the MCP endpoint (/mcp) accepts besides loopback, comma-separated or
+    /// repeated; `*` accepts any host.
+    #[arg(
+        long = "mcp-allowed-host",
+        env = "FLIGHTDECK_MCP_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
 }
 
 impl Overrides {
@@ -104,6 +125,9 @@ impl Overrides {
         }
         if let Some(v) = &self.memory_limit {
             config.store.memory_limit = v.clone();
+        }
+        if !self.mcp_allowed_hosts.is_empty() {
+            config.mcp.allowed_hosts = self.mcp_allowed_hosts.clone();
         }
         Ok(config)
     }

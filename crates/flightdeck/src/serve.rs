@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use flightdeck_ingest::{IngestStats, Receiver};
 use flightdeck_pipeline::{Normalize, Runner};
-use flightdeck_server::AppState;
+use flightdeck_server::{AppOptions, AppState};
 use flightdeck_store::{DuckDbStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -112,12 +112,33 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         writer: Arc::clone(runner.stats()),
         started,
     };
-    let api = axum::serve(http_listener, flightdeck_server::app(state))
+    let options = AppOptions {
+        mcp: mcp_options(config),
+    };
+    let api = axum::serve(http_listener, flightdeck_server::app_with(state, &options))
         .with_graceful_shutdown(stop_signal(&running.shutdown));
     running
         .tasks
         .spawn(async move { api.await.context("HTTP API server failed") });
     Ok(running)
+}
+
+/// The `/mcp` host check: loopback names, the HTTP address when it is a specific non-loopback
+/// IP, and the configured extra hosts (`*` turns the check off).
+fn mcp_options(config: &Config) -> flightdeck_mcp::HttpOptions {
+    let mut options = flightdeck_mcp::HttpOptions::default();
+    if config.mcp.allowed_hosts.iter().any(|h| h == "*") {
+        options.allowed_hosts.clear();
+        return options;
+    }
+    let ip = config.listen.http_addr.ip();
+    if !ip.is_unspecified() && !ip.is_loopback() {
+        options.allowed_hosts.push(ip.to_string());
+    }
+    options
+        .allowed_hosts
+        .extend(config.mcp.allowed_hosts.iter().cloned());
+    options
 }
 
 impl Running {
