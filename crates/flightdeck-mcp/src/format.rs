@@ -178,7 +178,8 @@ pub fn bytes(n: u64) -> String {
     format!("{v:.1}{}", UNITS[unit])
 }
 
-/// Any JSON scalar as short text (`-` for null, strings unquoted); arrays joined with `,`.
+/// Any JSON scalar as short text (`-` for null, strings unquoted); arrays joined with `,`
+/// (`-` when empty).
 pub fn text(v: &Value) -> String {
     match v {
         Value::Null => "-".to_owned(),
@@ -189,6 +190,7 @@ pub fn text(v: &Value) -> String {
             (None, Some(f)) => trim_float(f),
             _ => n.to_string(),
         },
+        Value::Array(items) if items.is_empty() => "-".to_owned(),
         Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
         Value::Object(_) => v.to_string(),
     }
@@ -236,6 +238,7 @@ mod tests {
         assert_eq!(text(&json!(0.2)), "0.2");
         assert_eq!(text(&json!(["stop", "length"])), "stop,length");
         assert_eq!(text(&json!(null)), "-");
+        assert_eq!(text(&json!([])), "-");
     }
 
     /// Clipping keeps whole characters and says how much was cut.

@@ -98,16 +98,9 @@ fn summary_row(c: &Value) -> String {
         format::int(&c["output_tokens"]),
         format::usd_of(&c["cost_usd"]),
         format::int(&c["errors"]),
-        list_or_dash(&c["models"]),
-        list_or_dash(&c["users"]),
+        format::text(&c["models"]),
+        format::text(&c["users"]),
     )
-}
-
-fn list_or_dash(v: &Value) -> String {
-    match v.as_array() {
-        Some(items) if !items.is_empty() => format::text(v),
-        _ => "-".to_owned(),
-    }
 }
 
 /// Shows one conversation.

@@ -245,8 +245,9 @@ fn write_slowest_leaves(out: &mut Output, spans: &[Value]) {
     out.line(format!("slowest leaf spans: {}", list.join(" | ")));
 }
 
-/// Which spans the tree shows: all when they fit, else failed spans and their ancestors first,
-/// then the others in tree order until `max_spans`.
+/// Which spans the tree shows: all when they fit; else, within `max_spans`, each failed span
+/// with its ancestors (where failures originated first, and the first one even over budget, so
+/// the origin is always visible), then the others in tree order.
 fn select(view: &TraceView<'_>, max_spans: usize) -> Vec<bool> {
     let spans = view.spans;
     if spans.len() <= max_spans {
@@ -254,25 +255,39 @@ fn select(view: &TraceView<'_>, max_spans: usize) -> Vec<bool> {
     }
     let mut keep = vec![false; spans.len()];
     let mut kept = 0;
-    for (i, s) in spans.iter().enumerate() {
-        if kept >= max_spans {
-            break;
-        }
-        if !spans::is_error(s) {
-            continue;
-        }
-        // The failed span, then its ancestors up to the root (bounded by the span count, so a
-        // parent cycle in bad data cannot loop).
+    let failed: Vec<usize> = (0..spans.len())
+        .filter(|&i| spans::is_error(&spans[i]))
+        .collect();
+    let is_origin = |i: usize| {
+        !spans[i]["children"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.as_str())
+            .any(|c| view.span(c).is_some_and(spans::is_error))
+    };
+    let (origins, propagated): (Vec<usize>, Vec<usize>) =
+        failed.into_iter().partition(|&i| is_origin(i));
+    for (n, &i) in origins.iter().chain(&propagated).enumerate() {
+        // The span and its ancestors up to the root (bounded by the span count, so a parent
+        // cycle in bad data cannot loop), added only as a whole.
+        let mut chain = Vec::new();
         let mut at = Some(i);
         for _ in 0..spans.len() {
             let Some(j) = at else { break };
-            if !keep[j] {
-                keep[j] = true;
-                kept += 1;
+            if !keep[j] && !chain.contains(&j) {
+                chain.push(j);
             }
             at = spans[j]["parent_span_id"]
                 .as_str()
                 .and_then(|p| view.position(p));
+        }
+        if n > 0 && kept + chain.len() > max_spans {
+            continue;
+        }
+        kept += chain.len();
+        for j in chain {
+            keep[j] = true;
         }
     }
     for k in keep.iter_mut() {
@@ -440,16 +455,15 @@ mod tests {
         );
     }
 
-    /// With a one-line budget the tree keeps the failed spans and their ancestors (3 spans) and
-    /// says how many it left out.
+    /// A small budget still shows where the failure originated (a4) with its ancestors (a2,
+    /// a1), even over budget, and says how many spans it left out.
     #[test]
     fn small_budget_keeps_failures() {
         let body = trace();
         let view = TraceView::new(&body);
-        let keep = select(&view, 1);
-        assert_eq!(keep, vec![true, false, false, false]);
-        let keep = select(&view, 3);
-        assert_eq!(keep, vec![true, true, false, true]);
+        assert_eq!(select(&view, 1), vec![true, true, false, true]);
+        assert_eq!(select(&view, 3), vec![true, true, false, true]);
+        assert_eq!(select(&view, 4), vec![true; 4]);
         let text = render(&view, &[], 3);
         assert!(text.contains("span tree (3 of 4 spans"), "{text}");
         assert!(text.contains("    … 1 span(s) not shown"), "{text}");
