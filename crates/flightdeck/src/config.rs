@@ -159,6 +159,26 @@ mod tests {
         assert_eq!(config.store.data_dir, PathBuf::from("/x"));
     }
 
+    /// Extra MCP hosts come from the file, and the flag (or its environment variable) replaces
+    /// them.
+    #[test]
+    fn mcp_hosts_from_file_and_flag() {
+        let config = Config::from_toml("[mcp]\nallowed_hosts = [\"a.example\"]\n").unwrap();
+        assert_eq!(config.mcp.allowed_hosts, ["a.example"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(&path, "[mcp]\nallowed_hosts = [\"a.example\"]\n").unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            mcp_allowed_hosts: vec!["b.example".into(), "c.example".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(
+            overrides.resolve().unwrap().mcp.allowed_hosts,
+            ["b.example", "c.example"]
+        );
+    }
+
     /// An unknown key is an error that names the key.
     #[test]
     fn unknown_keys_are_named() {

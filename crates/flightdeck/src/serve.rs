@@ -229,3 +229,34 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/mcp` accepts loopback names, a specific non-loopback HTTP address and configured hosts;
+    /// `*` turns the check off.
+    #[test]
+    fn mcp_host_check() {
+        let mut config = Config::default();
+        assert_eq!(
+            mcp_options(&config).allowed_hosts,
+            ["localhost", "127.0.0.1", "::1"]
+        );
+        config.listen.http_addr = "10.0.0.5:4320".parse().unwrap();
+        config.mcp.allowed_hosts = vec!["flightdeck.internal".into()];
+        assert_eq!(
+            mcp_options(&config).allowed_hosts,
+            [
+                "localhost",
+                "127.0.0.1",
+                "::1",
+                "10.0.0.5",
+                "flightdeck.internal"
+            ]
+        );
+        config.listen.http_addr = "0.0.0.0:4320".parse().unwrap();
+        config.mcp.allowed_hosts = vec!["*".into()];
+        assert!(mcp_options(&config).allowed_hosts.is_empty());
+    }
+}
