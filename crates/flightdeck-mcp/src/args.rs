@@ -38,15 +38,14 @@ impl RangeArgs {
     }
 }
 
-/// Span status to filter on.
+// Variants carry no doc comments on purpose: the JSON schema is then a short `enum` list.
+/// Span status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+#[allow(missing_docs)]
 pub enum StatusArg {
-    /// Spans with error status.
     Error,
-    /// Spans explicitly marked ok.
     Ok,
-    /// Spans with no status set.
     Unset,
 }
 
@@ -67,7 +66,7 @@ pub struct FilterArgs {
     pub service: Option<String>,
     /// Exact span name, e.g. `POST /v1/chat` or `chat gpt-4o`.
     pub name: Option<String>,
-    /// Span status.
+    /// Span status: `error`, `ok` or `unset`.
     pub status: Option<StatusArg>,
     /// Minimum span duration: `250ms`, `2s`.
     pub min_duration: Option<String>,

@@ -19,19 +19,16 @@ it to answer 'which model is slow', 'did version X regress' (group_by service_ve
 step), 'who uses the most tokens'. Then search_traces with the group's values as filters for \
 example traces.";
 
-/// How groups are ranked.
+// No variant docs, so the JSON schema is a short `enum` list.
+/// Group ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
 pub enum OrderArg {
-    /// Most requests first.
     Requests,
-    /// Most errors first.
     Errors,
-    /// Highest cost first.
     Cost,
-    /// Slowest p95 latency first.
     Latency,
-    /// Most tokens first.
     Tokens,
 }
 
@@ -63,7 +60,8 @@ pub struct Args {
     pub group_by: Option<Vec<String>>,
     /// Bucket width for a time series, e.g. `5m` or `1h` (at most 10000 buckets in the range).
     pub step: Option<String>,
-    /// How groups are ranked and cut by `limit` (default requests).
+    /// How groups are ranked and cut by `limit`: `requests` (default), `errors`, `cost`,
+    /// `latency` (p95) or `tokens`.
     pub order_by: Option<OrderArg>,
     /// Most groups, 1-100 (default 20).
     #[schemars(range(min = 1, max = 100))]

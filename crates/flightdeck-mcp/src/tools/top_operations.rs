@@ -18,15 +18,14 @@ Each of the top groups comes with example trace ids: traces with a span of that 
 than its p95, failed, or the costliest. Answers 'why is this slow', 'what fails most', 'what \
 costs most'; drill down with get_trace.";
 
-/// How operations are ranked.
+// No variant docs, so the JSON schema is a short `enum` list.
+/// Operation ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
+#[allow(missing_docs)]
 pub enum Ranking {
-    /// Highest p95 latency first.
     Slowest,
-    /// Highest total cost first (tokens when nothing has a price).
     MostExpensive,
-    /// Most errors first.
     MostFailing,
 }
 
@@ -34,7 +33,8 @@ pub enum Ranking {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[schemars(deny_unknown_fields)]
 pub struct Args {
-    /// What to rank by.
+    /// What to rank by: `slowest` (p95 latency), `most_expensive` (total cost; tokens when
+    /// nothing has a price) or `most_failing` (error count).
     pub by: Ranking,
     #[serde(flatten)]
     #[allow(missing_docs)]
