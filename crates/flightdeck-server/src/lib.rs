@@ -1,7 +1,8 @@
 //! The HTTP API over a Flightdeck store: one `fn app(state) -> Router`, testable without a socket.
 //!
 //! Each API area lives in its own module under [`api`]; errors map to HTTP in [`error`] only.
-//! Queries run on blocking threads (the store is synchronous).
+//! Queries run on blocking threads (the store is synchronous). The MCP endpoint (`/mcp`,
+//! `flightdeck-mcp`) is mounted next to the API and reads the API router in-process.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -55,7 +56,24 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
+/// Settings of the HTTP application beyond its state.
+#[derive(Debug, Clone, Default)]
+pub struct AppOptions {
+    /// The MCP endpoint at `/mcp`.
+    pub mcp: flightdeck_mcp::HttpOptions,
+}
+
+/// The whole HTTP application: the API, and MCP at `/mcp` (loopback `Host` names only).
 pub fn app(state: AppState) -> Router {
-    api::router().with_state(state)
+    app_with(state, &AppOptions::default())
+}
+
+/// The whole HTTP application with `options`. The MCP tools call the API router below
+/// in-process, so they see exactly what the API serves.
+pub fn app_with(state: AppState, options: &AppOptions) -> Router {
+    let api = api::router().with_state(state);
+    let backend = flightdeck_mcp::RouterBackend::new(api.clone());
+    let mcp =
+        flightdeck_mcp::http_service(flightdeck_mcp::Api::new(Arc::new(backend)), &options.mcp);
+    api.nest_service("/mcp", mcp)
 }

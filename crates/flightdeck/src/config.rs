@@ -32,6 +32,16 @@ impl Default for Listen {
     }
 }
 
+/// The MCP endpoint at `/mcp` on the HTTP port.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Mcp {
+    /// `Host` header values `/mcp` accepts besides the loopback names (host or host:port), e.g.
+    /// this machine's DNS name when the HTTP address is not loopback; `["*"]` accepts any host.
+    /// A guard against DNS rebinding from web pages.
+    pub allowed_hosts: Vec<String>,
+}
+
 /// The whole server configuration, as the TOML file spells it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -46,6 +56,8 @@ pub struct Config {
     pub queue: RunnerConfig,
     /// The cost engine.
     pub pricing: PricingConfig,
+    /// The MCP endpoint.
+    pub mcp: Mcp,
 }
 
 impl Config {
@@ -86,6 +98,15 @@ pub struct Overrides {
     /// TOML file adding or overriding model prices (fine-tuned, self-hosted, negotiated).
     #[arg(long, env = "FLIGHTDECK_PRICING_OVERRIDES", value_name = "FILE")]
     pub pricing_overrides: Option<PathBuf>,
+    /// Extra `Host` names the MCP endpoint (/mcp) accepts besides loopback, comma-separated or
+    /// repeated; `*` accepts any host.
+    #[arg(
+        long = "mcp-allowed-host",
+        env = "FLIGHTDECK_MCP_ALLOWED_HOSTS",
+        value_name = "HOST",
+        value_delimiter = ','
+    )]
+    pub mcp_allowed_hosts: Vec<String>,
 }
 
 impl Overrides {
@@ -112,6 +133,9 @@ impl Overrides {
         }
         if let Some(v) = &self.pricing_overrides {
             config.pricing.overrides = Some(v.clone());
+        }
+        if !self.mcp_allowed_hosts.is_empty() {
+            config.mcp.allowed_hosts = self.mcp_allowed_hosts.clone();
         }
         Ok(config)
     }
@@ -141,6 +165,26 @@ mod tests {
         assert_eq!(config.listen.otlp_http_addr.to_string(), "0.0.0.0:9001");
         assert_eq!(config.listen.otlp_grpc_addr.to_string(), "127.0.0.1:4317");
         assert_eq!(config.store.data_dir, PathBuf::from("/x"));
+    }
+
+    /// Extra MCP hosts come from the file, and the flag (or its environment variable) replaces
+    /// them.
+    #[test]
+    fn mcp_hosts_from_file_and_flag() {
+        let config = Config::from_toml("[mcp]\nallowed_hosts = [\"a.example\"]\n").unwrap();
+        assert_eq!(config.mcp.allowed_hosts, ["a.example"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f.toml");
+        std::fs::write(&path, "[mcp]\nallowed_hosts = [\"a.example\"]\n").unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            mcp_allowed_hosts: vec!["b.example".into(), "c.example".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(
+            overrides.resolve().unwrap().mcp.allowed_hosts,
+            ["b.example", "c.example"]
+        );
     }
 
     /// An unknown key is an error that names the key.

@@ -1,9 +1,10 @@
-//! The `flightdeck` command: configuration, the `serve` wiring, the CLI's API client and the load
-//! generator. `main.rs` only parses arguments and dispatches here; tests start servers in-process
+//! The `flightdeck` command: configuration, the `serve` wiring, the CLI's API client, the MCP
+//! stdio server and the load generator. `main.rs` only parses arguments and dispatches here; tests start servers in-process
 //! through [`serve::start`].
 
 pub mod client;
 pub mod config;
 pub mod loadgen;
+pub mod mcp;
 pub mod querybench;
 pub mod serve;

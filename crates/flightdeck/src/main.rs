@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, loadgen, querybench, serve};
+use flightdeck::{client, config, loadgen, mcp, querybench, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -116,12 +116,18 @@ enum Command {
     Loadgen(loadgen::LoadgenArgs),
     /// Time the API's queries against a running server (benchmark figures).
     Querybench(querybench::QuerybenchArgs),
+    /// Serve the MCP tools on stdin/stdout for a coding agent, reading a running server.
+    ///
+    /// Add it to the agent's MCP configuration as the command `flightdeck mcp` (with `--api` or
+    /// FLIGHTDECK_API when the server is not on 127.0.0.1:4320). `flightdeck serve` also serves
+    /// MCP over streamable HTTP at /mcp on its HTTP port.
+    Mcp(mcp::McpArgs),
 }
 
-fn init_logging() {
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("FLIGHTDECK_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,h2=warn,hyper=warn,tower=warn"));
+    let filter =
+        EnvFilter::try_from_env("FLIGHTDECK_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
@@ -131,7 +137,11 @@ fn init_logging() {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logging();
+    // The MCP stdio server talks to an agent; its stderr stays quiet unless something is wrong.
+    init_logging(match cli.command {
+        Command::Mcp(_) => "warn",
+        _ => "info,h2=warn,hyper=warn,tower=warn",
+    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("flightdeck")
@@ -176,5 +186,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
         Command::Querybench(args) => querybench::run(args).await,
+        Command::Mcp(args) => mcp::run(&args).await,
     }
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use flightdeck_ingest::{IngestStats, Receiver};
 use flightdeck_pipeline::{Enrich, Normalize, Runner};
-use flightdeck_server::AppState;
+use flightdeck_server::{AppOptions, AppState};
 use flightdeck_store::{DuckDbStore, Store};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -120,12 +120,33 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         enrich,
         started,
     };
-    let api = axum::serve(http_listener, flightdeck_server::app(state))
+    let options = AppOptions {
+        mcp: mcp_options(config),
+    };
+    let api = axum::serve(http_listener, flightdeck_server::app_with(state, &options))
         .with_graceful_shutdown(stop_signal(&running.shutdown));
     running
         .tasks
         .spawn(async move { api.await.context("HTTP API server failed") });
     Ok(running)
+}
+
+/// The `/mcp` host check: loopback names, the HTTP address when it is a specific non-loopback
+/// IP, and the configured extra hosts (`*` turns the check off).
+fn mcp_options(config: &Config) -> flightdeck_mcp::HttpOptions {
+    let mut options = flightdeck_mcp::HttpOptions::default();
+    if config.mcp.allowed_hosts.iter().any(|h| h == "*") {
+        options.allowed_hosts.clear();
+        return options;
+    }
+    let ip = config.listen.http_addr.ip();
+    if !ip.is_unspecified() && !ip.is_loopback() {
+        options.allowed_hosts.push(ip.to_string());
+    }
+    options
+        .allowed_hosts
+        .extend(config.mcp.allowed_hosts.iter().cloned());
+    options
 }
 
 impl Running {
@@ -215,4 +236,35 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         humantime::format_duration(std::time::Duration::from_secs(uptime.as_secs())),
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `/mcp` accepts loopback names, a specific non-loopback HTTP address and configured hosts;
+    /// `*` turns the check off.
+    #[test]
+    fn mcp_host_check() {
+        let mut config = Config::default();
+        assert_eq!(
+            mcp_options(&config).allowed_hosts,
+            ["localhost", "127.0.0.1", "::1"]
+        );
+        config.listen.http_addr = "10.0.0.5:4320".parse().unwrap();
+        config.mcp.allowed_hosts = vec!["flightdeck.internal".into()];
+        assert_eq!(
+            mcp_options(&config).allowed_hosts,
+            [
+                "localhost",
+                "127.0.0.1",
+                "::1",
+                "10.0.0.5",
+                "flightdeck.internal"
+            ]
+        );
+        config.listen.http_addr = "0.0.0.0:4320".parse().unwrap();
+        config.mcp.allowed_hosts = vec!["*".into()];
+        assert!(mcp_options(&config).allowed_hosts.is_empty());
+    }
 }
