@@ -128,6 +128,12 @@ pub fn content(span: &Span, logs: &[LogRecord]) -> Content {
         .filter(|l| l.trace_id == Some(span.trace_id) && l.span_id == Some(span.span_id))
         .collect();
     let a = &span.attributes;
+    let operation = match &span.genai.operation {
+        Some(op) => Some(op.clone()),
+        None => crate::Normalizer::default().analyze(span).0.operation,
+    };
+    // Embeddings have inputs but no output messages: their response is vectors.
+    let embeddings = matches!(operation.as_deref(), Some("embeddings" | "embed"));
     let details = Details::gather(span, &logs);
     let mut c = Content::default();
 
@@ -148,12 +154,15 @@ pub fn content(span: &Span, logs: &[LogRecord]) -> Content {
     ];
     pick(&mut c.input_messages, &mut c.sources.input_messages, input);
     if c.input_messages.is_none() {
-        let candidates: [(ContentSource, &dyn Fn() -> Option<Value>); 11] = [
+        let candidates: [(ContentSource, &dyn Fn() -> Option<Value>); 12] = [
             (ContentSource::IndexedAttributes, &|| {
                 indexed_messages(a, "gen_ai.prompt.", false)
             }),
             (ContentSource::OpeninferenceMessages, &|| {
                 openinference_messages(a, "llm.input_messages.")
+            }),
+            (ContentSource::OpeninferenceMessages, &|| {
+                openinference_embedding_texts(a)
             }),
             (ContentSource::VercelAttributes, &|| vercel_input(a)),
             (ContentSource::LegacyAttribute, &|| {
@@ -211,7 +220,7 @@ pub fn content(span: &Span, logs: &[LogRecord]) -> Content {
         &mut c.sources.output_messages,
         output,
     );
-    if c.output_messages.is_none() {
+    if c.output_messages.is_none() && !embeddings {
         let candidates: [(ContentSource, &dyn Fn() -> Option<Value>); 11] = [
             (ContentSource::IndexedAttributes, &|| {
                 indexed_messages(a, "gen_ai.completion.", true)
@@ -764,6 +773,32 @@ fn openinference_messages(attrs: &Attributes, prefix: &str) -> Option<Value> {
             }
             message_from_any(&Value::Object(obj), default_role)
         })
+        .collect();
+    if messages.is_empty() {
+        return None;
+    }
+    let mut messages = messages;
+    // OpenInference reports one finish reason per span; it belongs to a single output message.
+    if output
+        && messages.len() == 1
+        && let Some(reason) = attrs.get_str("llm.finish_reason")
+        && let Some(m) = messages[0].as_object_mut()
+    {
+        m.insert(
+            "finish_reason".into(),
+            canonical_finish_reason(reason).into(),
+        );
+    }
+    Some(Value::Array(messages))
+}
+
+/// OpenInference `embedding.embeddings.{i}.embedding.text`: one user message per embedded text.
+fn openinference_embedding_texts(attrs: &Attributes) -> Option<Value> {
+    let groups = indexed(attrs, "embedding.embeddings.");
+    let messages: Vec<Value> = groups
+        .values()
+        .filter_map(|fields| field_str(fields, "embedding.text"))
+        .map(|text| json!({"role": "user", "parts": [{"type": "text", "content": text}]}))
         .collect();
     (!messages.is_empty()).then_some(Value::Array(messages))
 }

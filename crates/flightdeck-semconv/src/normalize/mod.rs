@@ -618,9 +618,12 @@ impl Resolver<'_, '_> {
             ),
             ..usage::Reported::default()
         };
-        // Vercel `embed` spans count their input as `ai.usage.tokens`.
-        if reported.input.is_none() && matches!(op, Some("embeddings" | "embed")) {
-            reported.input = s.count(K::AI_TOKENS);
+        if matches!(op, Some("embeddings" | "embed")) {
+            reported.input_only = true;
+            // Vercel `embed` spans count their input as `ai.usage.tokens`.
+            if reported.input.is_none() {
+                reported.input = s.count(K::AI_TOKENS);
+            }
         }
         if let Some(no_cache) = s.count(K::AI_NO_CACHE_TOKENS) {
             // Rule 1: AI SDK 6 splits the input explicitly.
@@ -656,6 +659,7 @@ impl Resolver<'_, '_> {
                 cache_write: reported.cache_write.or(lf.cache_write),
                 reasoning: reported.reasoning.or(lf.reasoning),
                 total: reported.total.or(lf.total),
+                input_only: reported.input_only,
                 ..lf
             };
         }

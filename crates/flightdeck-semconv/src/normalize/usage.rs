@@ -40,6 +40,8 @@ pub(crate) struct Reported {
     pub input_exclusive: bool,
     /// The emitter is known to report output without reasoning tokens (rule 3).
     pub output_exclusive: bool,
+    /// The operation produces no output tokens (embeddings): a total is all input.
+    pub input_only: bool,
 }
 
 /// Applies rules 4 and 5 and the total derivations; returns the canonical usage.
@@ -94,7 +96,12 @@ pub(crate) fn canonical(r: Reported, derived: &mut DerivationSet) -> Usage {
             o
         }
     });
-    if let Some(total) = r.total {
+    if r.input_only {
+        if input.is_none() && output.is_none() && r.total.is_some() {
+            input = r.total;
+            derived.insert(Derivation::InputTokensFromTotal);
+        }
+    } else if let Some(total) = r.total {
         match (input, output) {
             (None, Some(o)) if total >= o => {
                 input = Some(total - o);
@@ -154,6 +161,7 @@ pub(crate) fn langfuse(details: &str) -> Reported {
         total: get(&["total", "total_tokens"]),
         input_exclusive: langfuse_input.is_some(),
         output_exclusive: langfuse_output.is_some(),
+        input_only: false,
     }
 }
 
@@ -267,6 +275,25 @@ mod tests {
         assert_eq!(u.input_tokens, Some(21));
         assert_eq!(u.output_tokens, Some(8));
         assert!(d.is_empty());
+    }
+
+    /// Embeddings produce no output tokens: a total is all input (8), and no output is derived.
+    #[test]
+    fn embeddings_total_is_input() {
+        let (u, _) = run(Reported {
+            input: Some(8),
+            total: Some(8),
+            input_only: true,
+            ..Reported::default()
+        });
+        assert_eq!((u.input_tokens, u.output_tokens), (Some(8), None));
+        let (u, d) = run(Reported {
+            total: Some(8),
+            input_only: true,
+            ..Reported::default()
+        });
+        assert_eq!((u.input_tokens, u.output_tokens), (Some(8), None));
+        assert!(d.contains(Derivation::InputTokensFromTotal));
     }
 
     /// Missing output is the total minus the input (29 − 21 = 8); missing input likewise.
