@@ -5,6 +5,8 @@
 //! Regenerate with `UPDATE_GOLDEN=1 cargo test -p flightdeck-semconv --test golden`, then check
 //! every changed line against the sample before committing.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure is a test failure
+
 use std::path::{Path, PathBuf};
 
 use flightdeck_ingest::{Limits, decode};
