@@ -138,12 +138,18 @@ fn analyze_parts(span: &Parts<'_>) -> (GenAi, NormalizeReport) {
     if span.scope_name.starts_with("openlit") {
         report.dialects.insert(Dialect::Openlit);
     }
+    // Logfire's LLM integrations put the request and response payloads in `request_data` /
+    // `response_data`; other Logfire spans carry only `logfire.*` keys and are not GenAI spans.
+    if scan.logfire
+        && (!report.dialects.is_empty()
+            || scan.has(K::LOGFIRE_REQUEST_DATA)
+            || scan.has(K::LOGFIRE_RESPONSE_DATA))
+    {
+        report.dialects.insert(Dialect::Logfire);
+    }
     let vector_query = is_vector_query(&scan);
     if report.dialects.is_empty() && !vector_query {
         return (GenAi::default(), report);
-    }
-    if scan.has(K::LOGFIRE_REQUEST_DATA) || scan.has(K::LOGFIRE_COST) {
-        report.dialects.insert(Dialect::Logfire);
     }
 
     let mut r = Resolver {

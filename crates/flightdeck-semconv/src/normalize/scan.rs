@@ -26,6 +26,9 @@ pub(crate) struct Scan<'a> {
     pub indexed_finish_reasons: Vec<(u32, &'a AttrValue)>,
     /// `retrieval.documents.{i}.document.*` values.
     pub documents: Vec<(u32, DocField, &'a AttrValue)>,
+    /// `logfire.*` keys are present. Logfire marks every span (HTTP, database, functions) with
+    /// them, so they alone do not make a span a GenAI span.
+    pub logfire: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -39,6 +42,7 @@ impl<'a> Scan<'a> {
             content: false,
             indexed_finish_reasons: Vec::new(),
             documents: Vec::new(),
+            logfire: false,
         };
         for kv in attrs.iter() {
             match lookup(&kv.key) {
@@ -102,7 +106,7 @@ impl<'a> Scan<'a> {
                     self.content = true;
                 }
             }
-            "logfire" => self.dialects.insert(Dialect::Logfire),
+            "logfire" => self.logfire = true,
             "toad_eye" => self.dialects.insert(Dialect::ToadEye),
             _ => {}
         }
