@@ -129,6 +129,11 @@ impl DeprecatedSet {
         self.0 & (1 << (name as u8)) != 0
     }
 
+    /// Adds every member of `other`.
+    pub fn extend(&mut self, other: DeprecatedSet) {
+        self.0 |= other.0;
+    }
+
     /// True when the set is empty.
     pub fn is_empty(self) -> bool {
         self.0 == 0

@@ -87,6 +87,21 @@ impl DialectSet {
         self.0 & dialect.bit() != 0
     }
 
+    /// The bits (one per dialect, in [`Dialect::ALL`] order).
+    pub(crate) fn bits(self) -> u16 {
+        self.0
+    }
+
+    /// Adds the dialects of a bit pattern from [`DialectSet::bits`].
+    pub(crate) fn insert_bits(&mut self, bits: u16) {
+        self.0 |= bits;
+    }
+
+    /// Adds every member of `other`.
+    pub fn extend(&mut self, other: DialectSet) {
+        self.0 |= other.0;
+    }
+
     /// True when the set is empty.
     pub fn is_empty(self) -> bool {
         self.0 == 0

@@ -65,7 +65,7 @@ pub fn is_inference(operation: &str) -> bool {
 /// `AWS Bedrock` → `aws.bedrock`, ...). Anything else is lowercased and kept. Empty input gives
 /// `None`.
 pub fn canonical_provider(raw: &str) -> Option<Cow<'static, str>> {
-    let raw = raw.trim();
+    let raw = raw.trim_ascii();
     if raw.is_empty() {
         return None;
     }
@@ -198,18 +198,20 @@ fn split_last_segment(s: &str) -> Option<(&str, &str)> {
 /// would invent a name that no provider uses. Region prefixes of Bedrock inference profiles
 /// (`us.anthropic...`) are kept.
 pub fn model_family(model: &str) -> String {
-    let mut s = model.trim();
+    let mut s = model.trim_ascii();
     s = s.strip_prefix("models/").unwrap_or(s);
     if s.starts_with("ft:") {
         return s.to_owned();
     }
-    if let Some((head, _)) = s.split_once('@')
-        && !head.is_empty()
+    if let Some(at) = s.bytes().position(|b| b == b'@')
+        && at > 0
     {
-        s = head;
+        s = &s[..at];
     }
     // Bedrock: `-v1:0`
-    if let Some((head, tail)) = s.rsplit_once("-v")
+    if s.bytes().any(|b| b == b':')
+        && let Some((head, tail)) = s.rsplit_once('-')
+        && let Some(tail) = tail.strip_prefix('v')
         && let Some((major, minor)) = tail.split_once(':')
         && !major.is_empty()
         && major.bytes().all(|b| b.is_ascii_digit())
@@ -218,6 +220,11 @@ pub fn model_family(model: &str) -> String {
         && !head.is_empty()
     {
         s = head;
+    }
+    // Fast path: no snapshot marker can end a name whose last character is not a digit (dates,
+    // versions) and that does not end in `-latest`.
+    if !s.as_bytes().last().is_some_and(u8::is_ascii_digit) && !s.ends_with("-latest") {
+        return s.to_owned();
     }
     if let Some(head) = s.strip_suffix("-latest")
         && !head.is_empty()
@@ -263,7 +270,7 @@ pub fn model_family(model: &str) -> String {
 /// to their well-known value; other values are lowercased and kept (custom operations are
 /// allowed).
 pub fn canonical_operation(raw: &str) -> Option<Cow<'static, str>> {
-    let raw = raw.trim();
+    let raw = raw.trim_ascii();
     if raw.is_empty() {
         return None;
     }
@@ -298,6 +305,12 @@ pub fn canonical_operation(raw: &str) -> Option<Cow<'static, str>> {
 /// `stop_sequence` / `STOP` / `COMPLETE` → `stop`; `max_tokens` / `MAX_TOKENS` /
 /// `max_output_tokens` → `length`; `content-filter` / `SAFETY` → `content_filter`.
 pub fn canonical_finish_reason(raw: &str) -> String {
+    if matches!(
+        raw,
+        "stop" | "length" | "tool_call" | "content_filter" | "error"
+    ) {
+        return raw.to_owned();
+    }
     let mapped = match raw {
         "stop" | "end_turn" | "stop_sequence" | "STOP" | "COMPLETE" | "complete" | "eos"
         | "end" => "stop",
@@ -320,7 +333,7 @@ pub fn canonical_finish_reason(raw: &str) -> String {
 /// Cleans an `error.type` value: Python's stringified classes `<class 'openai.BadRequestError'>`
 /// become `openai.BadRequestError`; other values are kept.
 pub fn clean_error_type(raw: &str) -> &str {
-    let raw = raw.trim();
+    let raw = raw.trim_ascii();
     raw.strip_prefix("<class '")
         .and_then(|s| s.strip_suffix("'>"))
         .unwrap_or(raw)

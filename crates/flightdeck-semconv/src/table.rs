@@ -86,6 +86,29 @@ known_keys! {
     SYSTEM_INSTRUCTIONS => "gen_ai.system_instructions", CUR, None;
     TOOL_DEFINITIONS => "gen_ai.tool.definitions", CUR, None;
     WORKFLOW_NAME => "gen_ai.workflow.name", CUR, None;
+    // current keys the view does not read: listed so they are classified in one probe
+    REQUEST_TEMPERATURE => "gen_ai.request.temperature", CUR, None;
+    REQUEST_TOP_P => "gen_ai.request.top_p", CUR, None;
+    REQUEST_MAX_TOKENS => "gen_ai.request.max_tokens", CUR, None;
+    REQUEST_SEED => "gen_ai.request.seed", CUR, None;
+    REQUEST_STOP_SEQUENCES => "gen_ai.request.stop_sequences", CUR, None;
+    REQUEST_FREQUENCY_PENALTY => "gen_ai.request.frequency_penalty", CUR, None;
+    REQUEST_PRESENCE_PENALTY => "gen_ai.request.presence_penalty", CUR, None;
+    REQUEST_CHOICE_COUNT => "gen_ai.request.choice.count", CUR, None;
+    REQUEST_ENCODING_FORMATS => "gen_ai.request.encoding_formats", CUR, None;
+    REQUEST_REASONING_LEVEL => "gen_ai.request.reasoning.level", CUR, None;
+    OUTPUT_TYPE => "gen_ai.output.type", CUR, None;
+    EMBEDDINGS_DIMENSION => "gen_ai.embeddings.dimension.count", CUR, None;
+    RESPONSE_STATUS => "gen_ai.response.status", CUR, None;
+    TOOL_DESCRIPTION => "gen_ai.tool.description", CUR, None;
+    AGENT_DESCRIPTION => "gen_ai.agent.description", CUR, None;
+    AGENT_VERSION => "gen_ai.agent.version", CUR, None;
+    PROMPT_NAME => "gen_ai.prompt.name", CUR, None;
+    SERVER_ADDRESS => "server.address", ANY, None;
+    SERVER_PORT => "server.port", ANY, None;
+    OPENAI_API_TYPE => "openai.api.type", ANY, None;
+    OPENAI_SERVICE_TIER => "openai.response.service_tier", ANY, None;
+    OPENAI_SYSTEM_FINGERPRINT => "openai.response.system_fingerprint", ANY, None;
     // core conventions used on GenAI spans
     ERROR_TYPE => "error.type", ANY, None;
     USER_ID => "user.id", ANY, None;
@@ -243,43 +266,153 @@ impl K {
 const EMPTY: u16 = u16::MAX;
 
 /// Open-addressing table from a key's hash to its index in [`KEYS`].
-struct Table {
+pub(crate) struct Table {
     mask: usize,
-    slots: Vec<(u64, u16)>,
+    /// (tag of the hash, index in KEYS)
+    slots: Vec<(u32, u16)>,
+    /// Per key, what the scan records when it sees it, packed: see [`Flags`].
+    flags: Vec<Flags>,
+}
+
+/// What a key says about a span, packed for the scan loop: dialect bits (as in
+/// [`crate::DialectSet`]), whether it carries content, and its deprecated name.
+#[derive(Clone, Copy)]
+pub(crate) struct Flags {
+    pub dialects: u16,
+    pub content: bool,
+    pub deprecated: Option<DeprecatedName>,
 }
 
 static TABLE: LazyLock<Table> = LazyLock::new(|| {
-    let capacity = (KEYS.len() * 4).next_power_of_two();
+    let capacity = (KEYS.len() * 8).next_power_of_two();
     let mask = capacity - 1;
-    let mut slots = vec![(0u64, EMPTY); capacity];
+    let mut slots = vec![(0u32, EMPTY); capacity];
     for (index, info) in KEYS.iter().enumerate() {
         let hash = hash(info.key);
-        let mut at = hash as usize & mask;
+        let mut at = slot_of(hash, mask);
         while slots[at].1 != EMPTY {
             at = (at + 1) & mask;
         }
         // KEYS has at most 256 entries (K is repr(u8)), so the index fits.
-        slots[at] = (hash, index as u16);
+        slots[at] = (tag_of(hash), index as u16);
     }
-    Table { mask, slots }
+    let flags = (0..KEYS.len())
+        .map(|index| {
+            let info = &KEYS[index];
+            let mut dialects = crate::DialectSet::EMPTY;
+            if let Some(d) = info.dialect {
+                dialects.insert(d);
+            }
+            Flags {
+                dialects: dialects.bits(),
+                content: is_content_key(KEY_IDS[index]),
+                deprecated: info.deprecated,
+            }
+        })
+        .collect();
+    Table { mask, slots, flags }
 });
 
-fn hash(key: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(key.as_bytes())
+/// Keys whose value is message content (opt-in data).
+fn is_content_key(k: K) -> bool {
+    matches!(
+        k,
+        K::INPUT_MESSAGES
+            | K::OUTPUT_MESSAGES
+            | K::SYSTEM_INSTRUCTIONS
+            | K::TOOL_CALL_ARGUMENTS
+            | K::TOOL_CALL_RESULT
+            | K::RETRIEVAL_QUERY
+            | K::PROMPT
+            | K::COMPLETION
+            | K::INPUT_VALUE
+            | K::OUTPUT_VALUE
+            | K::TRACELOOP_ENTITY_INPUT
+            | K::TRACELOOP_ENTITY_OUTPUT
+            | K::OPENLIT_RETRIEVAL_QUERY
+            | K::LOGFIRE_REQUEST_DATA
+            | K::LOGFIRE_RESPONSE_DATA
+    )
 }
 
-/// Finds a known key.
-pub(crate) fn lookup(key: &str) -> Option<K> {
-    let table = &*TABLE;
+/// A fast hash for short ASCII keys: the length and the first and last 8 bytes, multiplied
+/// once. Keys sharing all three only cost an extra probe: the key is always compared.
+#[inline]
+fn hash(key: &str) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let bytes = key.as_bytes();
+    let len = bytes.len();
+    let (first, last) = if len >= 8 {
+        let mut a = [0u8; 8];
+        let mut b = [0u8; 8];
+        a.copy_from_slice(&bytes[..8]);
+        b.copy_from_slice(&bytes[len - 8..]);
+        (u64::from_le_bytes(a), u64::from_le_bytes(b))
+    } else {
+        let mut a = [0u8; 8];
+        a[..len].copy_from_slice(bytes);
+        (u64::from_le_bytes(a), 0)
+    };
+    // The high bits of the product depend on every input bit: the slot is taken from them.
+    (first ^ last.rotate_left(23) ^ (len as u64).rotate_left(47)).wrapping_mul(K)
+}
+
+/// The slot of a hash: its top bits.
+#[inline]
+fn slot_of(hash: u64, mask: usize) -> usize {
+    (hash >> 40) as usize & mask
+}
+
+/// The tag kept next to the slot to skip most mismatching compares.
+#[inline]
+fn tag_of(hash: u64) -> u32 {
+    hash as u32
+}
+
+/// Byte equality by 8-byte words (the keys are short; a library call costs more than the loop).
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let len = a.len();
+    if len < 8 {
+        return a == b;
+    }
+    let mut at = 0;
+    while at + 8 < len {
+        if word(a, at) != word(b, at) {
+            return false;
+        }
+        at += 8;
+    }
+    // The last word may overlap the previous one.
+    word(a, len - 8) == word(b, len - 8)
+}
+
+/// The table (built on first use).
+pub(crate) fn table() -> &'static Table {
+    &TABLE
+}
+
+/// Finds a known key, with its flags.
+#[inline]
+pub(crate) fn lookup(table: &Table, key: &str) -> Option<(K, Flags)> {
     let hash = hash(key);
-    let mut at = hash as usize & table.mask;
+    let mut at = slot_of(hash, table.mask);
     loop {
         let (h, index) = table.slots[at];
         if index == EMPTY {
             return None;
         }
-        if h == hash && KEYS[index as usize].key == key {
-            return Some(KEY_IDS[index as usize]);
+        if h == tag_of(hash) && same(KEYS[index as usize].key, key) {
+            return Some((KEY_IDS[index as usize], table.flags[index as usize]));
         }
         at = (at + 1) & table.mask;
     }
@@ -294,13 +427,28 @@ mod tests {
     fn every_key_is_found() {
         assert_eq!(KEYS.len(), KEY_COUNT);
         for (index, info) in KEYS.iter().enumerate() {
-            let k = lookup(info.key).unwrap();
+            let (k, _) = lookup(table(), info.key).unwrap();
             assert_eq!(k as usize, index, "{}", info.key);
             assert_eq!(k.key(), info.key);
         }
-        assert_eq!(lookup("gen_ai.operation.nam"), None);
-        assert_eq!(lookup("http.request.method"), None);
-        assert_eq!(lookup(""), None);
+        assert!(lookup(table(), "gen_ai.operation.nam").is_none());
+        assert!(lookup(table(), "http.request.method").is_none());
+        assert!(lookup(table(), "").is_none());
+    }
+
+    /// The table needs few probes: at most 4 slots are visited for any key.
+    #[test]
+    fn probes_are_short() {
+        let table = &*TABLE;
+        for info in KEYS {
+            let mut at = slot_of(hash(info.key), table.mask);
+            let mut probes = 1;
+            while KEYS[table.slots[at].1 as usize].key != info.key {
+                at = (at + 1) & table.mask;
+                probes += 1;
+            }
+            assert!(probes <= 4, "{} needs {probes} probes", info.key);
+        }
     }
 
     /// No key is listed twice (a duplicate would shadow its twin's slot).

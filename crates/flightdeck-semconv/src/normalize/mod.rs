@@ -52,11 +52,17 @@ impl Normalizer {
     /// Like [`Normalizer::normalize`], and returns what was noticed on the way: dialects,
     /// deprecated names, conflicts between sources, derived values.
     pub fn normalize_with_report(&self, span: &mut Span) -> NormalizeReport {
-        let (mut genai, report) = self.analyze(span);
-        genai.cost = span.genai.cost.take();
-        genai.context_window_use = span.genai.context_window_use.take();
-        span.genai = genai;
-        report
+        let parts = Parts {
+            attributes: &span.attributes,
+            events: &span.events,
+            name: &span.name,
+            root: span.parent_span_id.is_none(),
+            start: span.start_time_unix_nano,
+            end: span.end_time_unix_nano,
+            error: span.status.code == StatusCode::Error,
+            scope_name: &span.scope.name,
+        };
+        analyze_into(&parts, &mut span.genai)
     }
 
     /// Normalizes every span of a batch.
@@ -117,10 +123,21 @@ impl<'a> Parts<'a> {
 }
 
 pub(crate) fn analyze(span: &Span) -> (GenAi, NormalizeReport) {
-    analyze_parts(&Parts::of(span))
+    let mut genai = GenAi::default();
+    let report = analyze_into(&Parts::of(span), &mut genai);
+    (genai, report)
 }
 
-fn analyze_parts(span: &Parts<'_>) -> (GenAi, NormalizeReport) {
+/// Fills `out` in place (keeping its `cost` and `context_window_use`) and returns the report.
+fn analyze_into(span: &Parts<'_>, out: &mut GenAi) -> NormalizeReport {
+    let (cost, context_window_use) = (out.cost.take(), out.context_window_use.take());
+    let report = analyze_parts(span, out);
+    out.cost = cost;
+    out.context_window_use = context_window_use;
+    report
+}
+
+fn analyze_parts(span: &Parts<'_>, out: &mut GenAi) -> NormalizeReport {
     let scan = Scan::new(span.attributes);
     let facts = events::gather(span.events);
     let mut report = NormalizeReport {
@@ -129,12 +146,8 @@ fn analyze_parts(span: &Parts<'_>) -> (GenAi, NormalizeReport) {
         content: scan.content || facts.content,
         ..NormalizeReport::default()
     };
-    for dialect in facts.dialects.iter() {
-        report.dialects.insert(dialect);
-    }
-    for name in facts.deprecated.iter() {
-        report.deprecated.insert(name);
-    }
+    report.dialects.extend(facts.dialects);
+    report.deprecated.extend(facts.deprecated);
     if span.scope_name.starts_with("openlit") {
         report.dialects.insert(Dialect::Openlit);
     }
@@ -149,7 +162,8 @@ fn analyze_parts(span: &Parts<'_>) -> (GenAi, NormalizeReport) {
     }
     let vector_query = is_vector_query(&scan);
     if report.dialects.is_empty() && !vector_query {
-        return (GenAi::default(), report);
+        *out = GenAi::default();
+        return report;
     }
 
     let mut r = Resolver {
@@ -159,8 +173,8 @@ fn analyze_parts(span: &Parts<'_>) -> (GenAi, NormalizeReport) {
         report: &mut report,
         invocation: None,
     };
-    let genai = r.resolve(vector_query);
-    (genai, report)
+    r.resolve(vector_query, out);
+    report
 }
 
 fn is_vector_query(scan: &Scan<'_>) -> bool {
@@ -204,7 +218,7 @@ struct Resolver<'s, 'a> {
 }
 
 impl Resolver<'_, '_> {
-    fn resolve(&mut self, vector_query: bool) -> GenAi {
+    fn resolve(&mut self, vector_query: bool, out: &mut GenAi) {
         let s = self.scan;
         let root = self.span.root;
 
@@ -330,54 +344,51 @@ impl Resolver<'_, '_> {
             && !self.span.error
             && error_type.is_none();
 
-        GenAi {
-            operation: operation.map(Cow::into_owned),
-            provider: provider.map(Cow::into_owned),
-            request_model,
-            response_model,
-            usage,
-            finish_reasons,
-            response_id: self.pick_str("gen_ai.response.id", &[K::RESPONSE_ID, K::AI_RESPONSE_ID]),
-            conversation_id: self.pick_str(
-                "gen_ai.conversation.id",
-                &[
-                    K::CONVERSATION,
-                    K::SESSION_ID,
-                    K::LF_SESSION,
-                    K::AI_SESSION_ID,
-                    K::TRACELOOP_SESSION,
-                ],
-            ),
-            agent_name,
-            agent_id: s.str(K::AGENT_ID).map(str::to_owned),
-            tool_name,
-            tool_type: s.str(K::TOOL_TYPE).map(str::to_owned),
-            tool_call_id,
-            error_type,
-            time_to_first_chunk,
-            streaming,
-            model_family,
-            user_id: self.pick_str(
-                "user.id",
-                &[
-                    K::USER_ID,
-                    K::ENDUSER_ID,
-                    K::LF_USER,
-                    K::AI_USER_ID,
-                    K::TRACELOOP_USER,
-                    K::GEN_AI_USER,
-                    K::LLM_USER,
-                    K::OPENLIT_REQUEST_USER,
-                    K::TOAD_USER,
-                ],
-            ),
-            output_tokens_per_second,
-            max_chunk_gap,
-            usage_missing,
-            retrieval,
-            cost: None,
-            context_window_use: None,
-        }
+        // Field by field: `out` lives in the span, so nothing large is built and moved.
+        out.operation = operation.map(Cow::into_owned);
+        out.provider = provider.map(Cow::into_owned);
+        out.request_model = request_model;
+        out.response_model = response_model;
+        out.usage = usage;
+        out.finish_reasons = finish_reasons;
+        out.response_id = self.pick_str("gen_ai.response.id", &[K::RESPONSE_ID, K::AI_RESPONSE_ID]);
+        out.conversation_id = self.pick_str(
+            "gen_ai.conversation.id",
+            &[
+                K::CONVERSATION,
+                K::SESSION_ID,
+                K::LF_SESSION,
+                K::AI_SESSION_ID,
+                K::TRACELOOP_SESSION,
+            ],
+        );
+        out.agent_name = agent_name;
+        out.agent_id = s.str(K::AGENT_ID).map(str::to_owned);
+        out.tool_name = tool_name;
+        out.tool_type = s.str(K::TOOL_TYPE).map(str::to_owned);
+        out.tool_call_id = tool_call_id;
+        out.error_type = error_type;
+        out.time_to_first_chunk = time_to_first_chunk;
+        out.streaming = streaming;
+        out.model_family = model_family;
+        out.user_id = self.pick_str(
+            "user.id",
+            &[
+                K::USER_ID,
+                K::ENDUSER_ID,
+                K::LF_USER,
+                K::AI_USER_ID,
+                K::TRACELOOP_USER,
+                K::GEN_AI_USER,
+                K::LLM_USER,
+                K::OPENLIT_REQUEST_USER,
+                K::TOAD_USER,
+            ],
+        );
+        out.output_tokens_per_second = output_tokens_per_second;
+        out.max_chunk_gap = max_chunk_gap;
+        out.usage_missing = usage_missing;
+        out.retrieval = retrieval;
     }
 
     /// Keeps the first candidate and records every later one that disagrees.
@@ -407,15 +418,56 @@ impl Resolver<'_, '_> {
         kept.map(|(_, v)| v)
     }
 
+    /// Like [`Resolver::pick`] for plain strings, written out: it runs a dozen times per span.
     fn pick_str(&mut self, field: &'static str, keys: &[K]) -> Option<String> {
         let s = self.scan;
-        self.pick(field, keys.iter().map(|k| (*k, s.str(*k))))
-            .map(str::to_owned)
+        let mut rest = keys.iter();
+        let (kept_key, kept) = rest.by_ref().find_map(|k| s.str(*k).map(|v| (*k, v)))?;
+        for k in rest {
+            if !s.has(*k) {
+                continue;
+            }
+            if let Some(other) = s.str(*k)
+                && other != kept
+            {
+                self.report.conflicts.push(Conflict {
+                    field: field.to_owned(),
+                    kept_key: kept_key.key().to_owned(),
+                    kept: kept.to_owned(),
+                    other_key: k.key().to_owned(),
+                    other: other.to_owned(),
+                });
+            }
+        }
+        Some(kept.to_owned())
     }
 
+    /// Like [`Resolver::pick`] for token counts, written out: it runs six times per span.
     fn pick_count(&mut self, field: &'static str, keys: &[K]) -> Option<i64> {
         let s = self.scan;
-        self.pick(field, keys.iter().map(|k| (*k, s.count(*k))))
+        let mut rest = keys.iter();
+        let (kept_key, kept) = rest.by_ref().find_map(|k| {
+            if s.has(*k) {
+                s.count(*k).map(|v| (*k, v))
+            } else {
+                None
+            }
+        })?;
+        for k in rest {
+            if s.has(*k)
+                && let Some(other) = s.count(*k)
+                && other != kept
+            {
+                self.report.conflicts.push(Conflict {
+                    field: field.to_owned(),
+                    kept_key: kept_key.key().to_owned(),
+                    kept: kept.to_string(),
+                    other_key: k.key().to_owned(),
+                    other: other.to_string(),
+                });
+            }
+        }
+        Some(kept)
     }
 
     fn invocation(&mut self) -> &Invocation {
@@ -750,63 +802,62 @@ impl Resolver<'_, '_> {
     }
 
     fn finish_reasons(&mut self) -> Vec<String> {
-        let s = self.scan;
-        let single = |k: K| {
-            s.str(k)
-                .map(|r| vec![canonical_finish_reason(r)])
-                .filter(|v: &Vec<String>| !v.is_empty())
-        };
-        let mut indexed: Vec<(u32, &AttrValue)> = s.indexed_finish_reasons.clone();
-        indexed.sort_by_key(|(i, _)| *i);
-        let indexed: Vec<String> = indexed
-            .iter()
-            .filter_map(|(_, v)| v.as_str())
-            .map(canonical_finish_reason)
-            .collect();
-        let candidates = [
-            (
-                K::FINISH_REASONS,
-                Some(string_list(s.value(K::FINISH_REASONS))).filter(|v| !v.is_empty()),
-            ),
-            (K::FINISH_REASON_SINGULAR, single(K::FINISH_REASON_SINGULAR)),
-            (
-                K::LLM_RESPONSE_FINISH_REASON,
-                single(K::LLM_RESPONSE_FINISH_REASON),
-            ),
-            (K::LLM_FINISH_REASON, single(K::LLM_FINISH_REASON)),
-            (K::AI_FINISH_REASON, single(K::AI_FINISH_REASON)),
-            (K::AI_FINISH_REASON_OLD, single(K::AI_FINISH_REASON_OLD)),
-            (
-                K::LLM_RESPONSE_STOP_REASON,
-                single(K::LLM_RESPONSE_STOP_REASON),
-            ),
+        const SINGLE: [K; 6] = [
+            K::FINISH_REASON_SINGULAR,
+            K::LLM_RESPONSE_FINISH_REASON,
+            K::LLM_FINISH_REASON,
+            K::AI_FINISH_REASON,
+            K::AI_FINISH_REASON_OLD,
+            K::LLM_RESPONSE_STOP_REASON,
         ];
+        let s = self.scan;
         let mut kept: Option<(&'static str, Vec<String>)> = None;
-        let all = candidates
-            .into_iter()
-            .map(|(k, v)| (k.key(), v))
-            .chain(std::iter::once((
-                "gen_ai.completion.{i}.finish_reason",
-                Some(indexed).filter(|v| !v.is_empty()),
-            )));
-        for (key, value) in all {
-            let Some(value) = value else { continue };
-            match &kept {
-                None => kept = Some((key, value)),
-                Some((kept_key, kept_value)) => {
-                    if *kept_value != value {
-                        self.report.conflicts.push(Conflict {
-                            field: "gen_ai.response.finish_reasons".to_owned(),
-                            kept_key: (*kept_key).to_owned(),
-                            kept: kept_value.join(","),
-                            other_key: key.to_owned(),
-                            other: value.join(","),
-                        });
-                    }
+        if s.has(K::FINISH_REASONS) {
+            let list = string_list(s.value(K::FINISH_REASONS));
+            self.keep_list(&mut kept, K::FINISH_REASONS.key(), list);
+        }
+        for k in SINGLE {
+            if let Some(reason) = s.str(k) {
+                self.keep_list(&mut kept, k.key(), vec![canonical_finish_reason(reason)]);
+            }
+        }
+        if !s.indexed_finish_reasons.is_empty() {
+            let mut indexed: Vec<(u32, &AttrValue)> = s.indexed_finish_reasons.clone();
+            indexed.sort_by_key(|(i, _)| *i);
+            let list = indexed
+                .iter()
+                .filter_map(|(_, v)| v.as_str())
+                .map(canonical_finish_reason)
+                .collect();
+            self.keep_list(&mut kept, "gen_ai.completion.{i}.finish_reason", list);
+        }
+        kept.map(|(_, v)| v).unwrap_or_default()
+    }
+
+    /// Keeps the first non-empty list of finish reasons and records later ones that differ.
+    fn keep_list(
+        &mut self,
+        kept: &mut Option<(&'static str, Vec<String>)>,
+        key: &'static str,
+        list: Vec<String>,
+    ) {
+        if list.is_empty() {
+            return;
+        }
+        match kept {
+            None => *kept = Some((key, list)),
+            Some((kept_key, kept_list)) => {
+                if *kept_list != list {
+                    self.report.conflicts.push(Conflict {
+                        field: "gen_ai.response.finish_reasons".to_owned(),
+                        kept_key: (*kept_key).to_owned(),
+                        kept: kept_list.join(","),
+                        other_key: key.to_owned(),
+                        other: list.join(","),
+                    });
                 }
             }
         }
-        kept.map(|(_, v)| v).unwrap_or_default()
     }
 
     fn output_tokens_per_second(
@@ -985,12 +1036,14 @@ fn string_list(value: Option<&AttrValue>) -> Vec<String> {
                 other => Some(other.to_display_string()),
             })
             .collect(),
-        Some(AttrValue::Str(s)) if s.trim_start().starts_with('[') => {
+        Some(AttrValue::Str(s)) if s.trim_ascii_start().starts_with('[') => {
             serde_json::from_str::<Vec<String>>(s)
                 .map(|v| v.iter().map(|r| canonical_finish_reason(r)).collect())
                 .unwrap_or_else(|_| vec![s.clone()])
         }
-        Some(AttrValue::Str(s)) if !s.trim().is_empty() => vec![canonical_finish_reason(s.trim())],
+        Some(AttrValue::Str(s)) if !s.trim_ascii().is_empty() => {
+            vec![canonical_finish_reason(s.trim_ascii())]
+        }
         _ => Vec::new(),
     }
 }
@@ -1039,10 +1092,21 @@ fn json_id(value: &serde_json::Value) -> Option<String> {
 /// `gen_ai.retrieval.documents`: structured or a JSON string, `[{"id", "score", "content"?}]`.
 fn documents_from_value(value: &AttrValue) -> Vec<RetrievedDocument> {
     let json = match value {
-        AttrValue::Str(s) => match serde_json::from_str::<serde_json::Value>(s) {
-            Ok(v) => v,
-            Err(_) => return Vec::new(),
-        },
+        AttrValue::Str(s) => {
+            // The usual shape parses straight into documents, without building a JSON map
+            // per document.
+            if let Ok(docs) = serde_json::from_str::<Vec<DocumentJson>>(s) {
+                return docs
+                    .into_iter()
+                    .take(MAX_DOCUMENTS)
+                    .map(DocumentJson::into_document)
+                    .collect();
+            }
+            match serde_json::from_str::<serde_json::Value>(s) {
+                Ok(v) => v,
+                Err(_) => return Vec::new(),
+            }
+        }
         other => other.to_json(),
     };
     let serde_json::Value::Array(items) = json else {
@@ -1067,6 +1131,109 @@ fn documents_from_value(value: &AttrValue) -> Vec<RetrievedDocument> {
             })
         })
         .collect()
+}
+
+/// One entry of `gen_ai.retrieval.documents` sent as a JSON string.
+#[derive(serde::Deserialize)]
+struct DocumentJson {
+    #[serde(default)]
+    id: Scalar,
+    #[serde(default)]
+    score: Scalar,
+    #[serde(default)]
+    content: Scalar,
+    #[serde(default)]
+    text: Scalar,
+    #[serde(default)]
+    document: Scalar,
+}
+
+impl DocumentJson {
+    fn into_document(self) -> RetrievedDocument {
+        let content = [self.content, self.text, self.document]
+            .into_iter()
+            .find_map(|v| match v {
+                Scalar::Str(s) => Some(cut(&s)),
+                _ => None,
+            });
+        RetrievedDocument {
+            id: match self.id {
+                Scalar::Str(s) if !s.is_empty() => Some(s),
+                Scalar::Int(i) => Some(i.to_string()),
+                _ => None,
+            },
+            score: match self.score {
+                Scalar::Int(i) => Some(i as f64),
+                Scalar::Float(f) if f.is_finite() => Some(f),
+                _ => None,
+            },
+            content,
+        }
+    }
+}
+
+/// A JSON leaf read without building a `serde_json::Value`; objects and arrays are skipped.
+#[derive(Default)]
+enum Scalar {
+    #[default]
+    None,
+    Str(String),
+    Int(i64),
+    Float(f64),
+}
+
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_owned()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Scalar, E> {
+                Ok(i64::try_from(v).map_or(Scalar::Float(v as f64), Scalar::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Scalar, E> {
+                Ok(Scalar::None)
+            }
+            fn visit_unit<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::None)
+            }
+            fn visit_none<E>(self) -> Result<Scalar, E> {
+                Ok(Scalar::None)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Scalar, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(Scalar::None)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Scalar, A::Error> {
+                while map
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(Scalar::None)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 fn documents_from_indexed(fields: &[(u32, DocField, &AttrValue)]) -> Vec<RetrievedDocument> {
@@ -1110,17 +1277,21 @@ fn documents_from_events(facts: &EventFacts<'_>) -> Vec<RetrievedDocument> {
 /// Reads the typed GenAI view from a bare attribute list (no events, times or status): the view
 /// [`Normalizer::analyze`] computes for a root span with these attributes and nothing else.
 pub fn extract_current(attrs: &Attributes) -> GenAi {
-    analyze_parts(&Parts {
-        attributes: attrs,
-        events: &[],
-        name: "",
-        root: true,
-        start: 0,
-        end: 0,
-        error: false,
-        scope_name: "",
-    })
-    .0
+    let mut genai = GenAi::default();
+    analyze_into(
+        &Parts {
+            attributes: attrs,
+            events: &[],
+            name: "",
+            root: true,
+            start: 0,
+            end: 0,
+            error: false,
+            scope_name: "",
+        },
+        &mut genai,
+    );
+    genai
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use flightdeck_model::{AttrValue, Attributes};
 
 use crate::deprecated::{DeprecatedName, DeprecatedSet};
 use crate::dialect::{Dialect, DialectSet};
-use crate::table::{K, KEY_COUNT, lookup};
+use crate::table::{Flags, K, lookup, table};
+
+const NONE: u16 = u16::MAX;
 
 /// A field of an indexed retrieved document (`retrieval.documents.{i}.document.<field>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,7 +19,11 @@ pub(crate) enum DocField {
 
 /// The attributes of one span, sorted by meaning.
 pub(crate) struct Scan<'a> {
-    slots: [Option<&'a AttrValue>; KEY_COUNT],
+    attrs: &'a Attributes,
+    /// Position of each known key in `attrs` (`NONE` when absent); small enough to stay cheap to
+    /// clear for every span.
+    /// Indexed by `K as u8`, so the index is in bounds by construction (K has under 256 values).
+    slots: [u16; 256],
     pub dialects: DialectSet,
     pub deprecated: DeprecatedSet,
     /// Message content (prompts, completions, tool arguments, document text) is present.
@@ -34,9 +40,11 @@ pub(crate) struct Scan<'a> {
 impl<'a> Scan<'a> {
     /// Scans an attribute list. The first occurrence of a duplicated key wins, as in
     /// [`Attributes::get`].
+    #[inline]
     pub fn new(attrs: &'a Attributes) -> Scan<'a> {
         let mut scan = Scan {
-            slots: [None; KEY_COUNT],
+            attrs,
+            slots: [NONE; 256],
             dialects: DialectSet::EMPTY,
             deprecated: DeprecatedSet::default(),
             content: false,
@@ -44,37 +52,38 @@ impl<'a> Scan<'a> {
             documents: Vec::new(),
             logfire: false,
         };
-        for kv in attrs.iter() {
-            match lookup(&kv.key) {
-                Some(k) => scan.known(k, &kv.value),
+        let table = table();
+        for (position, kv) in attrs.iter().enumerate() {
+            match lookup(table, &kv.key) {
+                Some((k, flags)) => scan.known(k, flags, position),
                 None => scan.prefixed(&kv.key, &kv.value),
             }
         }
         scan
     }
 
-    fn known(&mut self, k: K, value: &'a AttrValue) {
-        let slot = &mut self.slots[k as usize];
-        if slot.is_some() {
+    #[inline]
+    fn known(&mut self, k: K, flags: Flags, position: usize) {
+        let slot = &mut self.slots[usize::from(k as u8)];
+        if *slot != NONE {
             return;
         }
-        *slot = Some(value);
-        let info = k.info();
-        if let Some(dialect) = info.dialect {
-            self.dialects.insert(dialect);
-        }
-        if let Some(name) = info.deprecated {
+        // Attribute lists are capped at ingest (1024 by default); keys past position 65534 of a
+        // longer list are not read.
+        *slot = u16::try_from(position).unwrap_or(NONE);
+        self.dialects.insert_bits(flags.dialects);
+        self.content |= flags.content;
+        if let Some(name) = flags.deprecated {
             self.deprecated.insert(name);
-        }
-        if is_content_key(k) {
-            self.content = true;
         }
     }
 
     fn prefixed(&mut self, key: &str, value: &'a AttrValue) {
-        let Some((head, rest)) = key.split_once('.') else {
+        // The namespaces we look for are short: find the first dot among the first 16 bytes.
+        let Some(dot) = key.bytes().take(16).position(|b| b == b'.') else {
             return;
         };
+        let (head, rest) = (&key[..dot], &key[dot + 1..]);
         match head {
             "gen_ai" => self.gen_ai(rest, value),
             "llm" => self.llm(rest),
@@ -193,20 +202,26 @@ impl<'a> Scan<'a> {
     }
 
     /// The value of a known key.
+    #[inline]
     pub fn value(&self, k: K) -> Option<&'a AttrValue> {
-        self.slots[k as usize]
+        let attrs: &'a Attributes = self.attrs;
+        match self.slots[usize::from(k as u8)] {
+            NONE => None,
+            position => attrs.0.get(position as usize).map(|kv| &kv.value),
+        }
     }
 
     /// True when a known key is present.
+    #[inline]
     pub fn has(&self, k: K) -> bool {
-        self.slots[k as usize].is_some()
+        self.slots[usize::from(k as u8)] != NONE
     }
 
     /// A non-empty string value.
     pub fn str(&self, k: K) -> Option<&'a str> {
         self.value(k)
             .and_then(AttrValue::as_str)
-            .map(str::trim)
+            .map(str::trim_ascii)
             .filter(|s| !s.is_empty())
     }
 
@@ -238,28 +253,6 @@ fn index_and_field(s: &str) -> Option<(u32, &str)> {
     }
     let index = index.parse().ok()?;
     Some((index, field))
-}
-
-/// Keys whose value is message content (opt-in data).
-fn is_content_key(k: K) -> bool {
-    matches!(
-        k,
-        K::INPUT_MESSAGES
-            | K::OUTPUT_MESSAGES
-            | K::SYSTEM_INSTRUCTIONS
-            | K::TOOL_CALL_ARGUMENTS
-            | K::TOOL_CALL_RESULT
-            | K::RETRIEVAL_QUERY
-            | K::PROMPT
-            | K::COMPLETION
-            | K::INPUT_VALUE
-            | K::OUTPUT_VALUE
-            | K::TRACELOOP_ENTITY_INPUT
-            | K::TRACELOOP_ENTITY_OUTPUT
-            | K::OPENLIT_RETRIEVAL_QUERY
-            | K::LOGFIRE_REQUEST_DATA
-            | K::LOGFIRE_RESPONSE_DATA
-    )
 }
 
 /// Vercel AI SDK keys (after `ai.`) that carry content.
