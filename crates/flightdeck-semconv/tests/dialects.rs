@@ -1197,6 +1197,38 @@ fn logfire_openai() {
     assert_eq!(c.sources.input_messages, Some(ContentSource::LogfireData));
 }
 
+/// A Logfire span whose content is its `events` list of old-style message events.
+#[test]
+fn logfire_events_attribute() {
+    let sp = span(
+        "Message with 'claude'",
+        SpanKind::Internal,
+        &[
+            ("logfire.span_type", s("span")),
+            ("gen_ai.system", s("anthropic")),
+            (
+                "events",
+                s(
+                    r#"[{"event.name":"gen_ai.system.message","content":"Be brief.","role":"system"},{"event.name":"gen_ai.user.message","content":"Hi","role":"user"},{"event.name":"gen_ai.choice","index":0,"message":{"role":"assistant","content":"Hello"}}]"#,
+                ),
+            ),
+        ],
+    );
+    let c = content(&sp, &[]);
+    assert_eq!(
+        c.input_messages.unwrap(),
+        json!([
+            {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "Hi"}]}
+        ])
+    );
+    assert_eq!(
+        c.output_messages.unwrap(),
+        json!([{"role": "assistant", "parts": [{"type": "text", "content": "Hello"}]}])
+    );
+    assert_eq!(c.sources.output_messages, Some(ContentSource::LogfireData));
+}
+
 /// Logfire marks every span; one without GenAI attributes is not a GenAI span.
 #[test]
 fn logfire_plain_span() {

@@ -541,6 +541,11 @@ fn event_messages(events: &[Event], logs: &[&LogRecord], output: bool) -> Option
             event_payload(Some(&l.body), &l.attributes),
         ));
     }
+    messages_from_events(found, output)
+}
+
+/// Messages from per-message event payloads `(time, event name, payload)`, ordered by time.
+fn messages_from_events(mut found: Vec<(u64, &str, Value)>, output: bool) -> Option<Value> {
     if found.is_empty() {
         return None;
     }
@@ -918,15 +923,52 @@ fn vercel_tools(attrs: &Attributes) -> Option<Value> {
     }
 }
 
-/// Logfire `request_data.messages`.
+/// Logfire `request_data.messages`, else its `events` list of old-style message events.
 fn logfire_input(attrs: &Attributes) -> Option<Value> {
-    json_field(attrs.get("request_data"), "messages").and_then(|m| messages_from_any(&m, "user"))
+    json_field(attrs.get("request_data"), "messages")
+        .and_then(|m| messages_from_any(&m, "user"))
+        .or_else(|| logfire_events(attrs, false))
 }
 
-/// Logfire `response_data` (an OpenAI message under `message`, or a full response).
+/// Logfire's `events` attribute: a JSON list of `{"event.name": "gen_ai.user.message", ...}`
+/// payloads, in order.
+fn logfire_events(attrs: &Attributes, output: bool) -> Option<Value> {
+    if !attrs.iter().any(|kv| kv.key.starts_with("logfire.")) {
+        return None;
+    }
+    let Some(Value::Array(items)) = structured(attrs.get("events")) else {
+        return None;
+    };
+    let wanted = |name: &str| {
+        if output {
+            name == "gen_ai.choice"
+        } else {
+            matches!(
+                name,
+                "gen_ai.system.message"
+                    | "gen_ai.user.message"
+                    | "gen_ai.assistant.message"
+                    | "gen_ai.tool.message"
+            )
+        }
+    };
+    let found: Vec<(u64, &str, Value)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(position, item)| {
+            let name = item.get("event.name").and_then(Value::as_str)?;
+            wanted(name).then(|| (position as u64, name, item.clone()))
+        })
+        .collect();
+    messages_from_events(found, output)
+}
+
+/// Logfire `response_data` (an OpenAI message under `message`, or a full response), else its
+/// `events` list.
 fn logfire_output(attrs: &Attributes) -> Option<Value> {
-    let data = structured(attrs.get("response_data"))?;
-    output_from_response(&data)
+    structured(attrs.get("response_data"))
+        .and_then(|data| output_from_response(&data))
+        .or_else(|| logfire_events(attrs, true))
 }
 
 #[cfg(test)]
