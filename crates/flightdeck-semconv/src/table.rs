@@ -251,6 +251,9 @@ known_keys! {
 /// Number of known keys.
 pub(crate) const KEY_COUNT: usize = K::TOAD_AGENT_TOOL as usize + 1;
 
+// The scan's slot array has 256 entries indexed by `K as u8`.
+const _: () = assert!(KEY_COUNT <= 256);
+
 impl K {
     /// The key's entry.
     pub fn info(self) -> &'static KeyInfo {

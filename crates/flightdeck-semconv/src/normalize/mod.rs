@@ -202,6 +202,16 @@ fn is_vector_query(scan: &Scan<'_>) -> bool {
     })
 }
 
+/// What the operation mappers need to know about the span.
+#[derive(Clone, Copy, Default)]
+struct Ctx {
+    root: bool,
+    vector_query: bool,
+}
+
+/// Maps a dialect's value to a canonical one.
+type Mapper = fn(&str, Ctx) -> Option<Cow<'static, str>>;
+
 /// OpenInference's `llm.invocation_parameters`, read lazily.
 #[derive(Default)]
 struct Invocation {
@@ -491,70 +501,95 @@ impl Resolver<'_, '_> {
         })
     }
 
-    fn provider(&mut self) -> Option<Cow<'static, str>> {
+    /// Like [`Resolver::pick`], mapping each present value to its canonical form; absent keys
+    /// cost one slot check.
+    fn pick_mapped(
+        &mut self,
+        field: &'static str,
+        candidates: &[(K, Mapper)],
+        ctx: Ctx,
+    ) -> Option<Cow<'static, str>> {
         let s = self.scan;
-        let oi_system = if s.has(K::LLM_PROVIDER) {
-            None
+        let mut kept: Option<(K, Cow<'static, str>)> = None;
+        for (k, map) in candidates {
+            if !s.has(*k) {
+                continue;
+            }
+            let Some(value) = s.str(*k).and_then(|raw| map(raw, ctx)) else {
+                continue;
+            };
+            match &kept {
+                None => kept = Some((*k, value)),
+                Some((kept_key, kept_value)) => {
+                    if *kept_value != value {
+                        self.report.conflicts.push(Conflict {
+                            field: field.to_owned(),
+                            kept_key: kept_key.key().to_owned(),
+                            kept: kept_value.to_string(),
+                            other_key: k.key().to_owned(),
+                            other: value.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        kept.map(|(_, v)| v)
+    }
+
+    fn provider(&mut self) -> Option<Cow<'static, str>> {
+        fn provider(raw: &str, _: Ctx) -> Option<Cow<'static, str>> {
+            canonical_provider(raw)
+        }
+        const WITH_SYSTEM: [(K, Mapper); 5] = [
+            (K::PROVIDER, provider),
+            (K::SYSTEM, provider),
+            (K::LLM_PROVIDER, provider),
+            (K::LLM_SYSTEM, provider),
+            (K::AI_MODEL_PROVIDER, provider),
+        ];
+        // OpenInference's `llm.system` names the API family; with `llm.provider` it is no provider.
+        const WITHOUT_SYSTEM: [(K, Mapper); 4] = [
+            (K::PROVIDER, provider),
+            (K::SYSTEM, provider),
+            (K::LLM_PROVIDER, provider),
+            (K::AI_MODEL_PROVIDER, provider),
+        ];
+        let candidates: &[(K, Mapper)] = if self.scan.has(K::LLM_PROVIDER) {
+            &WITHOUT_SYSTEM
         } else {
-            s.str(K::LLM_SYSTEM).and_then(canonical_provider)
+            &WITH_SYSTEM
         };
-        self.pick(
-            "gen_ai.provider.name",
-            [
-                (K::PROVIDER, s.str(K::PROVIDER).and_then(canonical_provider)),
-                (K::SYSTEM, s.str(K::SYSTEM).and_then(canonical_provider)),
-                (
-                    K::LLM_PROVIDER,
-                    s.str(K::LLM_PROVIDER).and_then(canonical_provider),
-                ),
-                (K::LLM_SYSTEM, oi_system),
-                (
-                    K::AI_MODEL_PROVIDER,
-                    s.str(K::AI_MODEL_PROVIDER).and_then(canonical_provider),
-                ),
-            ],
-        )
+        self.pick_mapped("gen_ai.provider.name", candidates, Ctx::default())
     }
 
     fn operation(&mut self, root: bool, vector_query: bool) -> Option<Cow<'static, str>> {
+        const CANDIDATES: [(K, Mapper); 6] = [
+            (K::OPERATION, |raw, ctx| {
+                canonical_operation(raw).map(|op| vectordb(op, ctx.vector_query))
+            }),
+            (K::LLM_REQUEST_TYPE, |raw, _| openllmetry_request_type(raw)),
+            (K::OI_SPAN_KIND, |raw, ctx| {
+                openinference_kind(raw, ctx.root)
+            }),
+            (K::TRACELOOP_SPAN_KIND, |raw, ctx| {
+                traceloop_kind(raw, ctx.root)
+            }),
+            (K::LF_OBSERVATION_TYPE, |raw, ctx| {
+                langfuse_type(raw, ctx.root)
+            }),
+            (K::AI_OPERATION_ID, |raw, _| vercel_operation(raw)),
+        ];
         let s = self.scan;
-        let vercel_id = s.str(K::AI_OPERATION_ID).or_else(|| {
-            s.str(K::AI_OPERATION_NAME)
+        let ctx = Ctx { root, vector_query };
+        let mut explicit = self.pick_mapped("gen_ai.operation.name", &CANDIDATES, ctx);
+        if explicit.is_none() {
+            // Older Vercel spans name the operation id only in `operation.name`.
+            explicit = s
+                .str(K::AI_OPERATION_NAME)
                 .and_then(|name| name.split_whitespace().next())
                 .filter(|id| id.starts_with("ai."))
-        });
-        let explicit = self.pick(
-            "gen_ai.operation.name",
-            [
-                (
-                    K::OPERATION,
-                    s.str(K::OPERATION)
-                        .and_then(canonical_operation)
-                        .map(|op| vectordb(op, vector_query)),
-                ),
-                (
-                    K::LLM_REQUEST_TYPE,
-                    s.str(K::LLM_REQUEST_TYPE)
-                        .and_then(openllmetry_request_type),
-                ),
-                (
-                    K::OI_SPAN_KIND,
-                    s.str(K::OI_SPAN_KIND)
-                        .and_then(|k| openinference_kind(k, root)),
-                ),
-                (
-                    K::TRACELOOP_SPAN_KIND,
-                    s.str(K::TRACELOOP_SPAN_KIND)
-                        .and_then(|k| traceloop_kind(k, root)),
-                ),
-                (
-                    K::LF_OBSERVATION_TYPE,
-                    s.str(K::LF_OBSERVATION_TYPE)
-                        .and_then(|k| langfuse_type(k, root)),
-                ),
-                (K::AI_OPERATION_ID, vercel_id.and_then(vercel_operation)),
-            ],
-        );
+                .and_then(vercel_operation);
+        }
         if explicit.is_some() {
             return explicit;
         }
@@ -753,7 +788,18 @@ impl Resolver<'_, '_> {
     }
 
     fn time_to_first_chunk(&mut self) -> Option<f64> {
+        const KEYS: [K; 6] = [
+            K::TTFC,
+            K::VERCEL_TTFC,
+            K::OPENLIT_TTFT,
+            K::AI_MS_TO_FIRST_CHUNK,
+            K::AI_STREAM_MS_TO_FIRST_CHUNK,
+            K::LF_COMPLETION_START,
+        ];
         let s = self.scan;
+        if !KEYS.iter().any(|k| s.has(*k)) {
+            return self.time_to_first_chunk_from_events();
+        }
         let ms = |k: K| s.seconds(k).map(|ms| ms / 1000.0);
         let candidates = [
             (K::TTFC, s.seconds(K::TTFC)),
@@ -791,6 +837,10 @@ impl Resolver<'_, '_> {
         if let Some((_, value)) = kept {
             return Some(value);
         }
+        self.time_to_first_chunk_from_events()
+    }
+
+    fn time_to_first_chunk_from_events(&mut self) -> Option<f64> {
         let first = self.facts.first_chunk_ns?;
         let start = self.span.start;
         (first >= start).then(|| {
