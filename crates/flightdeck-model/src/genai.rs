@@ -82,6 +82,10 @@ pub struct GenAi {
     /// `gen_ai.response.time_to_first_chunk`, in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_first_chunk: Option<f64>,
+    /// True when the response was streamed (from the request flag, a dialect's streaming flag, or
+    /// streaming chunk events); `None` when the span does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub streaming: Option<bool>,
     /// The model family: a dated snapshot (`gpt-4o-2024-08-06`) maps to its base model (`gpt-4o`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_family: Option<String>,
