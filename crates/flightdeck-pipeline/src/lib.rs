@@ -19,5 +19,5 @@ pub mod processor;
 pub mod runner;
 
 pub use enrich::{Enrich, PricingConfig};
-pub use processor::{Normalize, Processor};
+pub use processor::{DiagnosticsHandle, Normalize, Processor};
 pub use runner::{Runner, RunnerConfig, WriterSnapshot, WriterStats};

@@ -35,6 +35,8 @@ pub struct AppState {
     pub ingest: Arc<IngestStats>,
     /// Writer counters.
     pub writer: Arc<WriterStats>,
+    /// Ingest diagnostics recorded by the normalizer since start.
+    pub diagnostics: flightdeck_pipeline::DiagnosticsHandle,
     /// The cost engine (for lookups and recomputing stored costs).
     pub enrich: flightdeck_pipeline::Enrich,
     /// When the server started.

@@ -261,3 +261,31 @@ async fn pricing_lookup_and_recompute() {
         .unwrap();
     assert!((cost - 0.000075).abs() < 1e-12, "{cost}");
 }
+
+/// Diagnostics: ingest counters and per-instrumentation findings checked on stored spans (the
+/// fixture's chat spans lack the required `gen_ai.provider.name` attribute).
+#[tokio::test]
+async fn diagnostics_and_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = state(&dir);
+    let (status, d) = get(&state, &format!("/api/v1/diagnostics?{RANGE}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(d["ingest"]["spans"]["received"].is_u64());
+    assert_eq!(d["unpriced_models"][0]["model"], "gpt-4o");
+
+    let (status, f) = get(&state, &format!("/api/v1/diagnostics/findings?{RANGE}")).await;
+    assert_eq!(status, StatusCode::OK, "{f}");
+    let scope = &f["scopes"][0];
+    assert_eq!(scope["service"], "api");
+    assert_eq!(scope["spans_checked"], 3);
+    assert_eq!(scope["spans_with_findings"], 3);
+    let provider = scope["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["attribute"] == "gen_ai.provider.name")
+        .unwrap_or_else(|| panic!("no finding about the provider: {f}"));
+    assert_eq!(provider["spans"], 3);
+    let example = provider["example_span_id"].as_str().unwrap();
+    assert!(["0202020202020202", "0303030303030303", "0404040404040404"].contains(&example));
+}

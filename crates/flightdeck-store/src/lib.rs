@@ -99,6 +99,14 @@ pub trait Store: Writer {
         limit: usize,
     ) -> Result<Vec<RequestSample>, StoreError>;
 
+    /// The most recent GenAI spans of each (service, scope name, scope version) in a range, at
+    /// most `per_scope` each (for conformance checks of each instrumentation).
+    fn recent_genai_spans_per_scope(
+        &self,
+        range: TimeRange,
+        per_scope: usize,
+    ) -> Result<Vec<Span>, StoreError>;
+
     /// All spans of the given traces (for analyses across traces), by start time.
     fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError>;
 

@@ -58,8 +58,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             .map_err(|e| anyhow::anyhow!("failed to load the price catalog: {e}"))?,
     );
     let enrich = Enrich::new(catalog);
+    let diagnostics = flightdeck_pipeline::DiagnosticsHandle::default();
     let runner = Runner::start(
-        vec![Box::new(Normalize::default()), Box::new(enrich.clone())],
+        vec![
+            Box::new(Normalize::new(Default::default(), Arc::clone(&diagnostics))),
+            Box::new(enrich.clone()),
+        ],
         Arc::clone(&store) as Arc<dyn flightdeck_store::Writer>,
         config.queue.clone(),
     )
@@ -117,6 +121,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         store: store as Arc<dyn Store>,
         ingest,
         writer: Arc::clone(runner.stats()),
+        diagnostics,
         enrich,
         started,
     };

@@ -2,6 +2,7 @@
 
 pub mod catalog;
 pub mod conversations;
+pub mod diagnostics;
 pub mod genai;
 pub mod health;
 pub mod pricing;
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/conversations", get(conversations::list))
         .route("/api/v1/conversations/{id}", get(conversations::get))
         .route("/api/v1/analytics", get(genai::analytics))
+        .route("/api/v1/diagnostics", get(diagnostics::diagnostics))
+        .route("/api/v1/diagnostics/findings", get(diagnostics::findings))
         .route("/api/v1/pricing/lookup", get(pricing::lookup))
         .route("/api/v1/pricing/recompute", post(pricing::recompute))
 }

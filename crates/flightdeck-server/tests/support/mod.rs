@@ -72,6 +72,7 @@ pub fn state(dir: &tempfile::TempDir) -> AppState {
         store: Arc::new(store),
         ingest: Arc::default(),
         writer: Arc::default(),
+        diagnostics: Arc::default(),
         enrich: flightdeck_pipeline::Enrich::new(Arc::new(
             flightdeck_pricing::Catalog::builtin().unwrap(),
         )),

@@ -244,6 +244,14 @@ impl Store for DuckDbStore {
         self.with_reader(|conn| read::samples(conn, range, filter, limit))
     }
 
+    fn recent_genai_spans_per_scope(
+        &self,
+        range: TimeRange,
+        per_scope: usize,
+    ) -> Result<Vec<Span>, StoreError> {
+        self.with_reader(|conn| read::recent_genai_spans_per_scope(conn, range, per_scope))
+    }
+
     fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError> {
         self.with_reader(|conn| read::spans_of_traces(conn, trace_ids))
     }

@@ -645,3 +645,27 @@ fn attach_resources(conn: &Connection, raws: Vec<RawSpan>) -> Result<Vec<Span>, 
         })
         .collect())
 }
+
+pub(crate) fn recent_genai_spans_per_scope(
+    conn: &Connection,
+    range: TimeRange,
+    per_scope: usize,
+) -> Result<Vec<Span>, StoreError> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns < ? \
+         AND gen_ai_operation IS NOT NULL \
+         QUALIFY row_number() OVER (PARTITION BY service_name, scope_name, scope_version \
+         ORDER BY start_ns DESC) <= ? ORDER BY start_ns"
+    ))?;
+    let raws = stmt
+        .query_map(
+            duckdb::params![
+                range.start_ns,
+                range.end_ns,
+                per_scope.clamp(1, 10_000) as i64
+            ],
+            span_from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?;
+    attach_resources(conn, raws)
+}
