@@ -1,7 +1,9 @@
-//! The HTTP API over a Flightdeck store: one `fn app(state) -> Router`, testable without a socket.
+//! The HTTP API and the web UI over a Flightdeck store: one `fn app(state) -> Router`, testable
+//! without a socket.
 //!
 //! Each API area lives in its own module under [`api`]; errors map to HTTP in [`error`] only.
-//! Queries run on blocking threads (the store is synchronous).
+//! Queries run on blocking threads (the store is synchronous). The web UI ([`ui`]) is embedded in
+//! the binary and served from `/`; every path it does not claim under `/api/` stays the API's.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -14,6 +16,7 @@ pub mod api;
 pub mod error;
 pub mod params;
 pub mod process;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -53,7 +56,7 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application: the API, and the web UI for every other path.
 pub fn app(state: AppState) -> Router {
-    api::router().with_state(state)
+    api::router().merge(ui::router()).with_state(state)
 }
