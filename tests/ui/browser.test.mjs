@@ -205,6 +205,8 @@ describe('web UI', () => {
     assert.match(await text(page, '.trace-head'), /1 error/);
     assert.match(await text(page, '#trace-summary'), /Model calls\s+2/);
     assert.match(await text(page, '#trace-summary'), /2,100 in · 465 out/);
+    // The model call ran from 130 ms to 1,330 ms into the trace.
+    assert.match(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"]`).innerText(), /1\.20 s/);
 
     // Into the model call: the GenAI fields, tokens, events, links and log record.
     await page.click(`.wf-row[data-span-id="${AGENT.chatSpan}"]`);
@@ -283,6 +285,11 @@ describe('web UI', () => {
     for (const model of ['gpt-4o-mini', 'claude-sonnet-4-5', 'gpt-4o', 'text-embedding-3-small']) assert.match(table, new RegExp(model));
     for (const column of ['Requests', 'Errors', 'Latency p50 · p95 · p99', 'TTFT p50 · p95', 'Tokens in \/ out', 'Cache hit', 'Context p95', 'Cost']) assert.match(table, new RegExp(column));
     assert.doesNotMatch(table, /\(no model\)/, 'spans without a model are not model calls');
+    // The fixture's single call to its unpriced model took 400 ms, used 50 + 5 tokens.
+    const row = await page.locator('#models-table tr', { hasText: AGENT.unpricedModel }).innerText();
+    assert.match(row, /400 ms · 400 ms · 400 ms/);
+    assert.match(row, /50 \/ 5/);
+    assert.match(row, /unpriced/);
     assert.ok(await page.locator('.chart canvas').count() >= 3);
     await shot(page, 'models');
     page.check();

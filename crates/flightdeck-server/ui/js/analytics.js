@@ -18,11 +18,11 @@ const FILTER_OF = {
   error_type: 'error_type',
 };
 
-/** The label of a group: its values joined, `(none)` for missing ones. */
-export function groupLabel(group, dims) {
+/** The label of a group: its values joined, `none` (default `(none)`) for missing ones. */
+export function groupLabel(group, dims, none = '(none)') {
   const keys = dims ?? Object.keys(group ?? {});
   if (!keys.length) return 'all';
-  return keys.map((k) => group?.[k] ?? '(none)').join(' · ');
+  return keys.map((k) => group?.[k] ?? none).join(' · ');
 }
 
 /** Search parameters selecting a group's spans (dimensions without a filter are left out). */
@@ -42,13 +42,13 @@ export function groupFilters(group) {
  * Time series per group from time-series rows. `value(row)` picks the metric; missing buckets are
  * 0 when `zero` (counts, sums) and gaps otherwise (percentiles).
  */
-export function seriesByGroup(rows, { dims, stepMs, startMs, endMs, value, zero }) {
+export function seriesByGroup(rows, { dims, stepMs, startMs, endMs, value, zero, none }) {
   const buckets = [];
   const first = Math.floor(startMs / stepMs) * stepMs;
   for (let t = first; t < endMs && buckets.length < 10_000; t += stepMs) buckets.push(t);
   const groups = new Map();
   for (const row of rows) {
-    const name = groupLabel(row.group, dims);
+    const name = groupLabel(row.group, dims, none);
     let byTime = groups.get(name);
     if (!byTime) {
       byTime = new Map();

@@ -99,19 +99,20 @@ export function spanDetails(detail) {
         ['Context window use', g.context_window_use != null ? f.pct(g.context_window_use) : null],
         ['Error type', g.error_type ? chip(g.error_type, 'error') : null],
       ]),
-      hasUsage ? h('table', { class: 'tokens', id: 'span-tokens' }, h('tbody', null,
-        [['Input tokens', u.input_tokens], ['of which cache read', u.cache_read_input_tokens], ['of which cache write', u.cache_write_input_tokens],
-          ['Output tokens', u.output_tokens], ['of which reasoning', u.reasoning_output_tokens]]
-          .filter(([, v]) => v !== undefined && v !== null)
-          .map(([label, v]) => h('tr', null, h('td', null, label), h('td', { class: 'num' }, f.int(v)))))) : null));
+      hasUsage ? h('div', { id: 'span-tokens', style: { marginTop: '6px' } }, kv([
+        ['Input tokens', u.input_tokens],
+        ['of which cache read', u.cache_read_input_tokens],
+        ['of which cache write', u.cache_write_input_tokens],
+        ['Output tokens', u.output_tokens],
+        ['of which reasoning', u.reasoning_output_tokens],
+      ].map(([label, v]) => [label, v === undefined || v === null ? null : f.int(v)]))) : null));
 
     if (MODEL_CALLS.has(op) || g.cost) {
       parts.push(block('Cost',
         g.cost
-          ? [kv([['Total', f.cost(g.cost.total)], ['Priced as', g.cost.priced_as]]),
-            h('table', { class: 'tokens' }, h('tbody', null,
-              [['Input', g.cost.input], ['Cache read', g.cost.cache_read], ['Cache write', g.cost.cache_write], ['Output', g.cost.output], ['Reasoning', g.cost.reasoning]]
-                .map(([label, v]) => h('tr', null, h('td', null, label), h('td', { class: 'num' }, f.cost(v))))))]
+          ? kv([['Total', f.cost(g.cost.total)], ['Priced as', g.cost.priced_as],
+            ...[['Input', g.cost.input], ['Cache read', g.cost.cache_read], ['Cache write', g.cost.cache_write], ['Output', g.cost.output], ['Reasoning', g.cost.reasoning]]
+              .map(([label, v]) => [label, f.cost(v)])])
           : round2('Cost breakdown', 'Cost per call (input, cache read and write, output, reasoning) is computed at ingest from the model catalog in round 2.')));
     }
     if ((MODEL_CALLS.has(op) && op !== 'embeddings') || op === 'invoke_agent' || op === 'execute_tool') {

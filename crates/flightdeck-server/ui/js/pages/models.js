@@ -92,7 +92,7 @@ export function mount(root, ctx) {
         { label: 'Model', value: (r) => [label(r), h('div', { class: 'sub' }, about(r))], wrap: true },
         { label: 'Requests', num: true, value: (r) => f.int(r.requests) },
         { label: 'Errors', num: true, value: (r) => (r.errors ? `${f.int(r.errors)} (${f.pct(r.error_rate)})` : '0') },
-        { label: 'Latency p50 · p95 · p99', num: true, value: trio },
+        { label: 'Latency p50 · p95 · p99', num: true, value: (r) => trio(r.latency_ms) },
         { label: 'TTFT p50 · p95', num: true, title: 'time to first chunk of streaming calls', value: (r) => (r.ttft_ms.p50 == null ? null : `${f.duration(r.ttft_ms.p50)} · ${f.duration(r.ttft_ms.p95)}`) },
         { label: 'Tokens in / out', num: true, value: (r) => `${f.compact(r.tokens.input)} / ${f.compact(r.tokens.output)}` },
         { label: 'Cache hit', num: true, title: 'cache-read ÷ input tokens', value: (r) => f.pct(r.cache_hit_ratio) },
@@ -103,7 +103,10 @@ export function mount(root, ctx) {
       ], rows, { href: (r) => href('/traces', groupFilters(r.group)) }));
 
     const top = rows.slice(0, 15);
-    const categories = top.map(label);
+    // A model reported by two providers (or by one without a provider) gets the provider added.
+    const seen = new Map();
+    for (const r of top) seen.set(label(r), (seen.get(label(r)) ?? 0) + 1);
+    const categories = top.map((r) => (seen.get(label(r)) > 1 ? `${label(r)} · ${r.group.provider ?? 'no provider'}` : label(r)));
     drawn.latency.update(bars({
       categories,
       fmt: f.duration,

@@ -22,6 +22,8 @@ const TOP_BY = [
 ];
 const PERCENTILES = [['p50', 'p50'], ['p95', 'p95'], ['p99', 'p99']];
 const MAX_MODELS = 8;
+/** The series of GenAI spans that name no model: tool calls, agent steps, retrieval. */
+const NO_MODEL = 'no model (tools, agents)';
 const costAxis = (v) => `$${Number(v.toPrecision(3))}`;
 
 export function mount(root, ctx) {
@@ -51,7 +53,7 @@ export function mount(root, ctx) {
   replace(root,
     h('div', { class: 'page-head' },
       h('h1', null, 'Overview'),
-      h('span', { class: 'sub' }, `GenAI calls, ${rangeLabel(ctx.params)}`),
+      h('span', { class: 'sub' }, `GenAI traffic, ${rangeLabel(ctx.params)}`),
       h('span', { class: 'spacer' }),
       h('span', { class: 'sub' }, 'latency and TTFT percentile'),
       segmented(PERCENTILES, pct, (p) => ctx.navigate(withParam('pct', p)))),
@@ -88,7 +90,7 @@ export function mount(root, ctx) {
       end: new Date(t + step[1]).toISOString(),
       since: null,
     };
-    if (p.seriesName && p.seriesName !== '(none)') params.model = p.seriesName;
+    if (p.seriesName && p.seriesName !== NO_MODEL) params.model = p.seriesName;
     if (key === 'errors') params.status = 'error';
     ctx.navigate(href('/traces', params));
   }
@@ -134,7 +136,7 @@ export function mount(root, ctx) {
     }
     if (series.status === 'fulfilled' && !content.hidden) {
       const rows = series.value.rows;
-      const opt = { dims: ['model'], stepMs: step[1], startMs, endMs };
+      const opt = { dims: ['model'], stepMs: step[1], startMs, endMs, none: NO_MODEL };
       const draw = (key, spec) => charts[key].update(timeSeries({ ...spec, startMs, endMs }));
       draw('requests', { kind: 'bar', stack: true, fmt: f.compact, series: seriesByGroup(rows, { ...opt, zero: true, value: (r) => r.requests }) });
       draw('errors', { kind: 'bar', stack: true, fmt: f.compact, series: seriesByGroup(rows, { ...opt, zero: true, value: (r) => r.errors }) });
@@ -185,7 +187,7 @@ export function mount(root, ctx) {
 
   function renderCards(row, p) {
     replace(cards,
-      card('Requests', f.int(row.requests), 'GenAI calls'),
+      card('Requests', f.int(row.requests), 'GenAI spans: model, tool and agent calls'),
       card('Errors', f.int(row.errors), `${f.pct(row.error_rate)} of calls`, { bad: row.errors > 0 }),
       card(`Latency ${p}`, f.duration(row.latency_ms[p]), `p50 ${f.duration(row.latency_ms.p50)} · p99 ${f.duration(row.latency_ms.p99)}`),
       card(`TTFT ${p}`, f.duration(row.ttft_ms[p]), `p50 ${f.duration(row.ttft_ms.p50)} · streaming calls`),
