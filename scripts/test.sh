@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: prepares what the end-to-end tests need (a Python venv with the OpenTelemetry
-# SDK from PyPI), then runs every test of the workspace. Extra arguments go to `cargo test`.
+# SDK from PyPI; playwright-core from npm for the browser tests, which drive the system Chromium),
+# then runs every test of the workspace. Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,13 @@ if ! cmp -s tests/python/requirements.txt "$stamp" 2>/dev/null; then
   cp tests/python/requirements.txt "$stamp"
 fi
 export FLIGHTDECK_TEST_PYTHON="$venv/bin/python"
+
+# Browser tests: the npm packages pinned in tests/ui/package-lock.json (reinstalled when it changes).
+lock_stamp=tests/ui/node_modules/.flightdeck-package-lock.json
+if ! cmp -s tests/ui/package-lock.json "$lock_stamp" 2>/dev/null; then
+  (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error)
+  cp tests/ui/package-lock.json "$lock_stamp"
+fi
 
 cargo test --workspace --all-targets --no-fail-fast "$@"
 cargo test --workspace --doc "$@"

@@ -1,8 +1,11 @@
-//! The HTTP API over a Flightdeck store: one `fn app(state) -> Router`, testable without a socket.
+//! The HTTP API and the web UI over a Flightdeck store: one `fn app(state) -> Router`, testable
+//! without a socket.
 //!
 //! Each API area lives in its own module under [`api`]; errors map to HTTP in [`error`] only.
-//! Queries run on blocking threads (the store is synchronous). The MCP endpoint (`/mcp`,
-//! `flightdeck-mcp`) is mounted next to the API and reads the API router in-process.
+//! Queries run on blocking threads (the store is synchronous). The web UI ([`ui`]) is embedded in
+//! the binary and served from `/`; every path it does not claim under `/api/` stays the API's.
+//! The MCP endpoint (`/mcp`, `flightdeck-mcp`) is mounted next to the API and reads the API
+//! router in-process.
 //!
 //! ```no_run
 //! # use std::sync::Arc;
@@ -15,6 +18,7 @@ pub mod api;
 pub mod error;
 pub mod params;
 pub mod process;
+pub mod ui;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -44,6 +48,18 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// State over `store` with fresh counters and diagnostics (`serve` shares its own instead).
+    pub fn new(store: Arc<dyn Store>, enrich: flightdeck_pipeline::Enrich) -> AppState {
+        AppState {
+            store,
+            ingest: Arc::default(),
+            writer: Arc::default(),
+            diagnostics: Arc::default(),
+            enrich,
+            started: Instant::now(),
+        }
+    }
+
     /// Runs a blocking store call on a blocking thread.
     pub async fn query<T, F>(&self, f: F) -> Result<T, ApiError>
     where
@@ -65,7 +81,8 @@ pub struct AppOptions {
     pub mcp: flightdeck_mcp::HttpOptions,
 }
 
-/// The whole HTTP application: the API, and MCP at `/mcp` (loopback `Host` names only).
+/// The whole HTTP application: the API, MCP at `/mcp` (loopback `Host` names only), and the web
+/// UI for every other path.
 pub fn app(state: AppState) -> Router {
     app_with(state, &AppOptions::default())
 }
@@ -73,9 +90,10 @@ pub fn app(state: AppState) -> Router {
 /// The whole HTTP application with `options`. The MCP tools call the API router below
 /// in-process, so they see exactly what the API serves.
 pub fn app_with(state: AppState, options: &AppOptions) -> Router {
-    let api = api::router().with_state(state);
+    let api = api::router().with_state(state.clone());
     let backend = flightdeck_mcp::RouterBackend::new(api.clone());
     let mcp =
         flightdeck_mcp::http_service(flightdeck_mcp::Api::new(Arc::new(backend)), &options.mcp);
     api.nest_service("/mcp", mcp)
+        .merge(ui::router().with_state(state))
 }

@@ -14,7 +14,7 @@ pub mod duckdb;
 pub mod query;
 pub mod rows;
 
-use flightdeck_model::{LogRecord, Span, TraceId};
+use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
 
 pub use crate::duckdb::{DuckDbStore, StoreConfig};
 pub use query::*;
@@ -60,6 +60,15 @@ pub trait Store: Writer {
 
     /// Log records of a trace, by time.
     fn trace_logs(&self, trace_id: TraceId) -> Result<Vec<LogRecord>, StoreError>;
+
+    /// One span of a trace, or `None`. The default reads the whole trace; backends look it up
+    /// directly, so opening one span of a huge trace stays cheap.
+    fn span(&self, trace_id: TraceId, span_id: SpanId) -> Result<Option<Span>, StoreError> {
+        Ok(self
+            .trace(trace_id)?
+            .into_iter()
+            .find(|s| s.span_id == span_id))
+    }
 
     /// Traces matching a query, newest first.
     fn search(&self, query: &TraceQuery) -> Result<TracePage, StoreError>;

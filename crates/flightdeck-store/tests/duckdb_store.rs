@@ -204,6 +204,32 @@ fn trace_round_trips() {
     assert!(store.trace(tid(8)).unwrap().is_empty());
 }
 
+/// One span is read by id without the rest of its trace; unknown span or trace ids give `None`.
+#[test]
+fn one_span_by_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    let api = resource("api");
+    let spans = vec![
+        span(7, 1, None, 0, 10, &api, None, false),
+        span(
+            7,
+            2,
+            Some(1),
+            2,
+            6,
+            &api,
+            Some(("chat", "gpt-4o", 5, 6)),
+            true,
+        ),
+        span(7, 3, Some(1), 8, 1, &api, None, false),
+    ];
+    store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+    assert_eq!(store.span(tid(7), sid(2)).unwrap(), Some(spans[1].clone()));
+    assert_eq!(store.span(tid(7), sid(9)).unwrap(), None);
+    assert_eq!(store.span(tid(8), sid(2)).unwrap(), None);
+}
+
 /// Data survives closing and reopening the database file.
 #[test]
 fn persists_across_reopen() {

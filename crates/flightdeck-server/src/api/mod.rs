@@ -20,6 +20,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stats", get(health::stats))
         .route("/api/v1/traces", get(traces::search))
         .route("/api/v1/traces/{trace_id}", get(traces::get_trace))
+        .route("/api/v1/traces/{trace_id}/tree", get(traces::get_tree))
+        .route(
+            "/api/v1/traces/{trace_id}/spans/{span_id}",
+            get(traces::get_span),
+        )
         .route("/api/v1/services", get(catalog::services))
         .route("/api/v1/operations", get(catalog::operations))
         .route("/api/v1/models", get(catalog::models))

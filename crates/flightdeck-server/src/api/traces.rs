@@ -108,6 +108,30 @@ struct SpanView<'a> {
     genai: &'a flightdeck_model::GenAi,
 }
 
+impl<'a> SpanView<'a> {
+    fn of(s: &'a Span) -> Self {
+        SpanView {
+            span_id: s.span_id,
+            parent_span_id: s.parent_span_id,
+            name: &s.name,
+            kind: s.kind,
+            start_ns: s.start_time_unix_nano,
+            end_ns: s.end_time_unix_nano,
+            status: &s.status,
+            scope: &s.scope,
+            attributes: &s.attributes,
+            events: &s.events,
+            links: &s.links,
+            trace_state: &s.trace_state,
+            flags: s.flags,
+            dropped_attributes_count: s.dropped_attributes_count,
+            dropped_events_count: s.dropped_events_count,
+            dropped_links_count: s.dropped_links_count,
+            genai: &s.genai,
+        }
+    }
+}
+
 fn is_zero(v: &u32) -> bool {
     *v == 0
 }
@@ -192,25 +216,7 @@ fn trace_json(trace_id: TraceId, spans: &[Span], logs: Vec<flightdeck_model::Log
         .map(|(i, depth, children, missing_parent)| {
             let s = &spans[i];
             SpanNode {
-                span: SpanView {
-                    span_id: s.span_id,
-                    parent_span_id: s.parent_span_id,
-                    name: &s.name,
-                    kind: s.kind,
-                    start_ns: s.start_time_unix_nano,
-                    end_ns: s.end_time_unix_nano,
-                    status: &s.status,
-                    scope: &s.scope,
-                    attributes: &s.attributes,
-                    events: &s.events,
-                    links: &s.links,
-                    trace_state: &s.trace_state,
-                    flags: s.flags,
-                    dropped_attributes_count: s.dropped_attributes_count,
-                    dropped_events_count: s.dropped_events_count,
-                    dropped_links_count: s.dropped_links_count,
-                    genai: &s.genai,
-                },
+                span: SpanView::of(s),
                 depth,
                 children: children.iter().map(|&c| spans[c].span_id).collect(),
                 missing_parent,
@@ -232,6 +238,247 @@ fn trace_json(trace_id: TraceId, spans: &[Span], logs: Vec<flightdeck_model::Log
         "spans": nodes,
         "logs": logs,
     })
+}
+
+/// Unattached log records returned with a span tree at most (the rest are counted).
+const TREE_MAX_LOOSE_LOGS: usize = 200;
+
+/// `GET /api/v1/traces/{trace_id}/tree`: the span tree without attributes, events, links or log
+/// bodies — what a waterfall needs, a fraction of the full trace's size — plus the log records not
+/// tied to a span. Fetch a span in full with [`get_span`].
+pub async fn get_tree(
+    State(state): State<AppState>,
+    Path(trace_id): Path<String>,
+) -> Result<Json<TreeView>, ApiError> {
+    let trace_id = parse_trace_id(&trace_id)?;
+    let (spans, logs) = state
+        .query(move |s| Ok((s.trace(trace_id)?, s.trace_logs(trace_id)?)))
+        .await?;
+    if spans.is_empty() {
+        return Err(ApiError::NotFound(format!("trace {trace_id} not found")));
+    }
+    Ok(Json(TreeView::new(trace_id, spans, logs)))
+}
+
+/// `GET /api/v1/traces/{trace_id}/spans/{span_id}`: one span with the same fields as in the full
+/// trace (its place in the tree aside: the tree has it), with its resource and its log records.
+/// Reads only that span, so it is as fast for a span of a 10,000-span trace as of a small one.
+pub async fn get_span(
+    State(state): State<AppState>,
+    Path((trace_id, span_id)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let trace_id = parse_trace_id(&trace_id)?;
+    let span_id: SpanId = span_id
+        .parse()
+        .map_err(|e| ApiError::BadRequest(format!("invalid span id {span_id:?}: {e}")))?;
+    let (span, logs) = state
+        .query(move |s| Ok((s.span(trace_id, span_id)?, s.trace_logs(trace_id)?)))
+        .await?;
+    let Some(span) = span else {
+        return Err(ApiError::NotFound(format!(
+            "span {span_id} not found in trace {trace_id}"
+        )));
+    };
+    let logs: Vec<_> = logs
+        .into_iter()
+        .filter(|l| l.span_id == Some(span_id))
+        .collect();
+    Ok(Json(json!({
+        "trace_id": trace_id,
+        "span": SpanDetail {
+            span: SpanView::of(&span),
+            service: span.resource.service_name(),
+            duration_ms: span.duration_nanos() as f64 / 1e6,
+        },
+        "resource": span.resource,
+        "logs": logs,
+    })))
+}
+
+/// One span in a [`get_span`] response.
+#[derive(Serialize)]
+struct SpanDetail<'a> {
+    #[serde(flatten)]
+    span: SpanView<'a>,
+    service: &'a str,
+    duration_ms: f64,
+}
+
+fn parse_trace_id(text: &str) -> Result<TraceId, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::BadRequest(format!("invalid trace id {text:?}: {e}")))
+}
+
+/// A trace as a tree of span summaries (the response of [`get_tree`]).
+#[derive(Serialize)]
+pub struct TreeView {
+    trace_id: TraceId,
+    start_ns: u64,
+    end_ns: u64,
+    duration_ms: f64,
+    span_count: usize,
+    error_count: usize,
+    services: Vec<String>,
+    log_count: usize,
+    spans: Vec<TreeNode>,
+    /// Log records with no span, or with a span that is not stored (at most 200).
+    loose_logs: Vec<flightdeck_model::LogRecord>,
+    loose_log_count: usize,
+}
+
+/// One span in a [`TreeView`]: identity, timing, status and the GenAI fields operators scan for,
+/// with counts of what [`get_span`] returns in full. Zero counts and an unset status are left out.
+#[derive(Serialize)]
+struct TreeNode {
+    span_id: SpanId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_span_id: Option<SpanId>,
+    depth: usize,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    missing_parent: bool,
+    name: String,
+    kind: flightdeck_model::SpanKind,
+    start_ns: u64,
+    end_ns: u64,
+    #[serde(skip_serializing_if = "is_unset")]
+    status: flightdeck_model::Status,
+    service: String,
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    event_count: usize,
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    link_count: usize,
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    log_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    genai: Option<GenAiBrief>,
+}
+
+fn is_unset(status: &flightdeck_model::Status) -> bool {
+    *status == flightdeck_model::Status::default()
+}
+
+fn is_zero_usize(v: &usize) -> bool {
+    *v == 0
+}
+
+/// The GenAI fields a tree node carries (the full view comes with the span).
+#[derive(Serialize)]
+struct GenAiBrief {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    provider: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_model: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_model: Option<String>,
+    #[serde(skip_serializing_if = "flightdeck_model::Usage::is_empty")]
+    usage: flightdeck_model::Usage,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agent_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tool_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversation_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_to_first_chunk: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cost_total: Option<f64>,
+}
+
+impl GenAiBrief {
+    fn of(g: flightdeck_model::GenAi) -> Option<Self> {
+        (!g.is_empty()).then(|| GenAiBrief {
+            operation: g.operation,
+            provider: g.provider,
+            request_model: g.request_model,
+            response_model: g.response_model,
+            usage: g.usage,
+            agent_name: g.agent_name,
+            tool_name: g.tool_name,
+            conversation_id: g.conversation_id,
+            error_type: g.error_type,
+            time_to_first_chunk: g.time_to_first_chunk,
+            cost_total: g.cost.map(|c| c.total),
+        })
+    }
+}
+
+impl TreeView {
+    fn new(trace_id: TraceId, spans: Vec<Span>, logs: Vec<flightdeck_model::LogRecord>) -> Self {
+        let start_ns = spans
+            .iter()
+            .map(|s| s.start_time_unix_nano)
+            .min()
+            .unwrap_or(0);
+        let end_ns = spans
+            .iter()
+            .map(|s| s.end_time_unix_nano)
+            .max()
+            .unwrap_or(0);
+        let mut services: Vec<String> = spans
+            .iter()
+            .map(|s| s.resource.service_name().to_owned())
+            .collect();
+        services.sort_unstable();
+        services.dedup();
+        let mut logs_per_span: HashMap<SpanId, usize> = HashMap::new();
+        let ids: std::collections::HashSet<SpanId> = spans.iter().map(|s| s.span_id).collect();
+        let log_count = logs.len();
+        let mut loose_logs = Vec::new();
+        let mut loose_log_count = 0;
+        for log in logs {
+            match log.span_id.filter(|id| ids.contains(id)) {
+                Some(id) => *logs_per_span.entry(id).or_default() += 1,
+                None => {
+                    loose_log_count += 1;
+                    if loose_logs.len() < TREE_MAX_LOOSE_LOGS {
+                        loose_logs.push(log);
+                    }
+                }
+            }
+        }
+        let error_count = spans.iter().filter(|s| s.is_error()).count();
+        let order = tree_order(&spans);
+        let mut slots: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
+        let nodes = order
+            .into_iter()
+            .filter_map(|(i, depth, _, missing_parent)| {
+                let s = slots[i].take()?;
+                Some(TreeNode {
+                    span_id: s.span_id,
+                    parent_span_id: s.parent_span_id,
+                    depth,
+                    missing_parent,
+                    service: s.resource.service_name().to_owned(),
+                    name: s.name,
+                    kind: s.kind,
+                    start_ns: s.start_time_unix_nano,
+                    end_ns: s.end_time_unix_nano,
+                    status: s.status,
+                    event_count: s.events.len(),
+                    link_count: s.links.len(),
+                    log_count: logs_per_span.get(&s.span_id).copied().unwrap_or(0),
+                    genai: GenAiBrief::of(s.genai),
+                })
+            })
+            .collect::<Vec<_>>();
+        TreeView {
+            trace_id,
+            start_ns,
+            end_ns,
+            duration_ms: end_ns.saturating_sub(start_ns) as f64 / 1e6,
+            span_count: nodes.len(),
+            error_count,
+            services,
+            log_count,
+            spans: nodes,
+            loose_logs,
+            loose_log_count,
+        }
+    }
 }
 
 #[cfg(test)]

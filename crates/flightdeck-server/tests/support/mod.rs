@@ -3,7 +3,6 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use flightdeck_model::*;
 use flightdeck_server::AppState;
@@ -68,14 +67,8 @@ pub fn state(dir: &tempfile::TempDir) -> AppState {
         span(2, 4, None, 500, Some("gpt-4o")),
     ];
     store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
-    AppState {
-        store: Arc::new(store),
-        ingest: Arc::default(),
-        writer: Arc::default(),
-        diagnostics: Arc::default(),
-        enrich: flightdeck_pipeline::Enrich::new(Arc::new(
-            flightdeck_pricing::Catalog::builtin().unwrap(),
-        )),
-        started: Instant::now(),
-    }
+    AppState::new(
+        Arc::new(store),
+        flightdeck_pipeline::Enrich::new(Arc::new(flightdeck_pricing::Catalog::builtin().unwrap())),
+    )
 }

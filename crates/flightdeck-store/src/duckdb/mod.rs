@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use duckdb::{Config, Connection};
-use flightdeck_model::{LogRecord, Span, TraceId};
+use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
 use serde::{Deserialize, Serialize};
 
 use crate::query::*;
@@ -196,6 +196,10 @@ impl Store for DuckDbStore {
 
     fn trace_logs(&self, trace_id: TraceId) -> Result<Vec<LogRecord>, StoreError> {
         self.with_reader(|conn| read::trace_logs(conn, trace_id))
+    }
+
+    fn span(&self, trace_id: TraceId, span_id: SpanId) -> Result<Option<Span>, StoreError> {
+        self.with_reader(|conn| read::span(conn, trace_id, span_id))
     }
 
     fn search(&self, query: &TraceQuery) -> Result<TracePage, StoreError> {

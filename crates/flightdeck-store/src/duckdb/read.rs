@@ -178,20 +178,49 @@ fn trace_extent(conn: &Connection, trace_id: TraceId) -> Result<Option<(i64, i64
 }
 
 pub(crate) fn trace(conn: &Connection, trace_id: TraceId) -> Result<Vec<Span>, StoreError> {
+    spans_of_trace(conn, trace_id, None)
+}
+
+pub(crate) fn span(
+    conn: &Connection,
+    trace_id: TraceId,
+    span_id: SpanId,
+) -> Result<Option<Span>, StoreError> {
+    Ok(spans_of_trace(conn, trace_id, Some(span_id))?
+        .into_iter()
+        .next())
+}
+
+/// The spans of a trace by start time, or only the one with `only`'s id.
+fn spans_of_trace(
+    conn: &Connection,
+    trace_id: TraceId,
+    only: Option<SpanId>,
+) -> Result<Vec<Span>, StoreError> {
     let Some((start, end)) = trace_extent(conn, trace_id)? else {
         return Ok(Vec::new());
     };
     // Bounding by the extent lets DuckDB skip row groups by their start_ns min/max.
+    let span_clause = if only.is_some() {
+        " AND span_id = ?"
+    } else {
+        ""
+    };
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? AND trace_id = ? \
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? AND trace_id = ?{span_clause} \
          ORDER BY start_ns, span_id"
     ))?;
-    let raws = stmt
-        .query_map(
+    let raws = match only {
+        None => stmt.query_map(
             duckdb::params![start, end, trace_id.to_int()],
             span_from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?;
+        )?,
+        Some(span_id) => stmt.query_map(
+            duckdb::params![start, end, trace_id.to_int(), span_id.to_int()],
+            span_from_row,
+        )?,
+    }
+    .collect::<Result<Vec<_>, _>>()?;
     let resources = load_resources(conn, raws.iter().map(|r| r.resource_id))?;
     Ok(raws
         .into_iter()

@@ -1,0 +1,451 @@
+// Browser tests of the web UI: Debian's Chromium driven by playwright-core against a real
+// `flightdeck serve`. Started by crates/flightdeck/tests/ui_browser.rs, which passes:
+//   FLIGHTDECK_UI_URL        the server's HTTP address (API and UI), with loadgen traffic in it
+//   FLIGHTDECK_UI_OTLP_HTTP  its OTLP/HTTP receiver, for the fixtures sent here
+//   FLIGHTDECK_UI_EMPTY_URL  a second server with no data (empty states)
+//   FLIGHTDECK_UI_CHROMIUM   the Chromium binary
+// Every test fails on a console error, an uncaught exception, or a request to another origin.
+// Screenshots of every page go to tests/ui/screenshots/; the 10,000-span trace timings to
+// tests/ui/screenshots/timings.json.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { AGENT, BIG, sendAgentTraces, sendBigTrace, sendInvalidSpan, sendSamples } from './fixtures.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BASE = process.env.FLIGHTDECK_UI_URL;
+const OTLP = process.env.FLIGHTDECK_UI_OTLP_HTTP;
+const EMPTY = process.env.FLIGHTDECK_UI_EMPTY_URL;
+const CHROMIUM = process.env.FLIGHTDECK_UI_CHROMIUM ?? '/usr/bin/chromium';
+const SHOTS = join(here, 'screenshots');
+const VIEWPORT = { width: 1440, height: 900 };
+
+assert.ok(BASE && OTLP && EMPTY, 'run through `cargo test` (crates/flightdeck/tests/ui_browser.rs), which starts the servers');
+
+let context;
+let userDataDir;
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  await sendSamples(OTLP, join(here, '..', 'samples'));
+  await sendAgentTraces(OTLP);
+  await sendBigTrace(OTLP);
+  await sendInvalidSpan(OTLP);
+  userDataDir = mkdtempSync(join(tmpdir(), 'flightdeck-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: VIEWPORT,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+/**
+ * A fresh page that records problems: console errors, uncaught exceptions, failed requests and
+ * requests that leave the server. `allow` lists console messages a test expects (regexps).
+ */
+async function openPage({ allow = [], origin = BASE } = {}) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !allow.some((re) => re.test(m.text()))) problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`uncaught exception: ${e.message}`));
+  page.on('request', (r) => {
+    if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) problems.push(`request to another origin: ${r.url()}`);
+  });
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText ?? '';
+    if (!error.includes('ERR_ABORTED')) problems.push(`request failed: ${r.url()} ${error}`);
+  });
+  page.check = () => assert.deepEqual(problems, [], 'the page reported problems');
+  return page;
+}
+
+/** Goes to a path and waits until the page has loaded its data. */
+async function visit(page, path, origin = BASE) {
+  await page.goto(origin + path);
+  await ready(page);
+}
+
+async function ready(page) {
+  await page.waitForSelector('#page[data-state="ready"]', { timeout: 60_000 });
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+const text = (page, selector) => page.locator(selector).innerText();
+
+describe('web UI', () => {
+  test('the shell and every asset come from this server, with a strict CSP', async () => {
+    const page = await openPage();
+    const response = await page.goto(BASE + '/');
+    await ready(page);
+    const csp = response.headers()['content-security-policy'];
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /script-src 'self'/);
+    assert.equal(await page.title(), 'Overview · Flightdeck');
+    const nav = await page.locator('nav.nav a').allInnerTexts();
+    assert.deepEqual(nav, ['Overview', 'Traces', 'Agents', 'Models', 'Conversations', 'Compare', 'Diagnostics']);
+    page.check();
+    await page.close();
+  });
+
+  test('overview: totals, per-model charts, top lists and failing traces', async () => {
+    const page = await openPage();
+    await visit(page, '/');
+    const cards = await text(page, '#overview-cards');
+    for (const label of ['Requests', 'Errors', 'Latency p95', 'TTFT p95', 'Tokens', 'Cost']) assert.match(cards, new RegExp(label));
+    // Six charts drawn by ECharts (a canvas each); the cost chart may instead say nothing is priced.
+    for (const key of ['requests', 'errors', 'latency', 'ttft', 'tokens']) {
+      assert.equal(await page.locator(`#chart-${key} canvas`).count(), 1, `chart ${key}`);
+    }
+    const top = await text(page, '#overview-content');
+    assert.match(top, /By cost/);
+    assert.match(top, /By latency/);
+    assert.match(top, /chat · gpt-4o/, 'model calls appear in the top lists');
+    // loadgen makes ~2% of model calls fail and the fixture tool call fails: failing traces exist.
+    assert.ok(await page.locator('section:has(h2:text("Recent failing traces")) tbody tr').count() > 0);
+    await shot(page, 'overview');
+    // The percentile switch is kept in the URL.
+    await page.locator('.seg button', { hasText: 'p99' }).click();
+    await ready(page);
+    assert.match(page.url(), /pct=p99/);
+    assert.match(await text(page, '#overview-cards'), /Latency p99/);
+    page.check();
+    await page.close();
+  });
+
+  test('time-range picker and auto-refresh are kept in the URL', async () => {
+    const page = await openPage();
+    await visit(page, '/models');
+    await page.selectOption('#range', '15m');
+    await ready(page);
+    assert.match(page.url(), /since=15m/);
+    // Custom absolute range: the last two hours, typed into the inputs.
+    await page.selectOption('#range', 'custom');
+    const pad = (n) => String(n).padStart(2, '0');
+    const local = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const now = new Date();
+    await page.fill('input[aria-label="Range start"]', local(new Date(now.getTime() - 2 * 3600_000)));
+    await page.fill('input[aria-label="Range end"]', local(new Date(now.getTime() + 60_000)));
+    await page.click('form.custom-range button[type=submit]');
+    await ready(page);
+    const url = new URL(page.url());
+    assert.ok(url.searchParams.get('start') && url.searchParams.get('end'), page.url());
+    assert.equal(url.searchParams.get('since'), null);
+    assert.match(await text(page, '#models-table'), /gpt-4o-mini/);
+    // The range survives navigation.
+    await page.click('nav.nav a:text("Traces")');
+    await ready(page);
+    assert.equal(new URL(page.url()).searchParams.get('start'), url.searchParams.get('start'));
+    page.check();
+    await page.close();
+  });
+
+  test('auto-refresh reloads the data on its own', async () => {
+    const page = await openPage();
+    await visit(page, '/diagnostics');
+    const received = async () => Number((await text(page, '#ingest-cards .card:first-child .value')).replace(/,/g, ''));
+    const before = await received();
+    await page.selectOption('#refresh', '10s');
+    assert.match(page.url(), /refresh=10s/);
+    await sendAgentTracesAgain();
+    // The next refresh (within 10 s) shows the 8 spans just sent.
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('#ingest-cards .card .value').textContent.replace(/,/g, '')) >= n,
+      before + 8,
+      { timeout: 20_000 },
+    );
+    assert.equal(await received(), before + 8);
+    page.check();
+    await page.close();
+  });
+
+  test('traces: every filter is in the URL; list → trace → span; links open the linked trace', async () => {
+    const page = await openPage();
+    await visit(page, `/traces?service=${AGENT.service}&conversation=${AGENT.conversation}`);
+    assert.equal(await page.inputValue('input[name=service]'), AGENT.service);
+    assert.equal(await page.inputValue('input[name=conversation]'), AGENT.conversation);
+    const rows = page.locator('table.trace-list tbody tr');
+    assert.equal(await rows.count(), 2, 'the two turns of the fixture conversation');
+    // Change the filters in the form: only the turn with the failing tool is left.
+    await page.fill('input[name=conversation]', '');
+    await page.fill('input[name=tool]', 'get_weather');
+    await page.selectOption('select[name=status]', 'error');
+    await page.click('#trace-filters button[type=submit]');
+    await ready(page);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('tool'), 'get_weather');
+    assert.equal(url.searchParams.get('status'), 'error');
+    assert.equal(url.searchParams.get('service'), AGENT.service);
+    assert.equal(url.searchParams.get('conversation'), null);
+    assert.equal(await rows.count(), 1);
+    assert.match(await rows.first().innerText(), /POST \/v1\/answer/);
+    await shot(page, 'traces');
+
+    // Into the trace.
+    await rows.first().click();
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace1}`);
+    assert.equal(await text(page, '#trace-span-count'), '6 spans');
+    assert.match(await text(page, '.trace-head'), /1 error/);
+    assert.match(await text(page, '#trace-summary'), /Model calls\s+2/);
+    assert.match(await text(page, '#trace-summary'), /2,100 in · 465 out/);
+    // The model call ran from 130 ms to 1,330 ms into the trace.
+    assert.match(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"]`).innerText(), /1\.20 s/);
+
+    // Into the model call: the GenAI fields, tokens, events, links and log record.
+    await page.click(`.wf-row[data-span-id="${AGENT.chatSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.chatSpan}"]`);
+    assert.match(page.url(), new RegExp(`span=${AGENT.chatSpan}`));
+    const panel = (await text(page, '#span-panel')).replace(/\s+/g, ' ');
+    for (const expected of [
+      'chat gpt-4o-mini', 'Request model\tgpt-4o-mini', 'Response model\tgpt-4o-mini-2024-07-18', 'Provider\topenai',
+      'Finish reasons\tstop', 'Time to first chunk\t420 ms', 'Agent\tsupport', `Conversation\t${AGENT.conversation}`,
+      'Input tokens\t1,200', 'of which cache read\t400', 'Output tokens\t345',
+      'gen_ai.first_chunk', '+500 ms', 'link.reason', 'previous answer',
+      'Log records (1)', 'gen_ai.client.inference.operation.details', 'answer sent to the user',
+      'Attributes (14)', 'gen_ai.input.messages', 'deployment.environment.name',
+    ]) {
+      assert.ok(panel.includes(expected.replace(/\t/g, ' ')), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
+    }
+    // Priced at ingest. gpt-4o-mini: $0.15 / M input, $0.075 / M cached input, $0.60 / M output:
+    // 800 × 0.15 = 120 µ$, 400 × 0.075 = 30 µ$, 345 × 0.60 = 207 µ$; total 357 µ$.
+    for (const expected of ['Cost Total $0.00036', 'Priced as openai/gpt-4o-mini', 'Input $0.00012',
+      'Cache read $0.000030', 'Output $0.00021']) {
+      assert.ok(panel.includes(expected), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
+    }
+    // Not built yet, and saying so rather than showing made-up data.
+    assert.match(panel, /Coming in round 2\s*Chat view of messages/);
+    await shot(page, 'trace-span');
+
+    // The failing tool call shows its status and exception.
+    await page.click(`.wf-row[data-span-id="${AGENT.toolSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.toolSpan}"]`);
+    const tool = await text(page, '#span-panel');
+    assert.match(tool, /upstream timeout/);
+    assert.match(tool, /TimeoutError weather API timed out/);
+
+    // Keyboard: up from the tool call selects the model call before it.
+    await page.keyboard.press('ArrowUp');
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.chatSpan}"]`);
+
+    // The link opens the linked trace (the captured sample) at the linked span.
+    await page.click('a.span-link');
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.linkedTrace}`);
+    assert.equal(new URL(page.url()).searchParams.get('span'), AGENT.linkedSpan);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.linkedSpan}"]`);
+    assert.match(await text(page, '#span-panel'), /Request model\s+gpt-4o-mini/);
+    await page.goBack();
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace1}`);
+    page.check();
+    await page.close();
+  });
+
+  test('traces: pagination with the cursor', async () => {
+    const page = await openPage();
+    await visit(page, '/traces?limit=20');
+    const first = await page.locator('table.trace-list tbody tr').allInnerTexts();
+    assert.equal(first.length, 20);
+    await page.click('#next-page');
+    await ready(page);
+    assert.ok(new URL(page.url()).searchParams.get('cursor'));
+    const second = await page.locator('table.trace-list tbody tr').allInnerTexts();
+    assert.equal(second.length, 20);
+    assert.equal(second.filter((row) => first.includes(row)).length, 0, 'pages do not overlap');
+    page.check();
+    await page.close();
+  });
+
+  test('API errors are shown where the data would be', async () => {
+    const page = await openPage({ allow: [/status of 400/] });
+    await visit(page, '/traces?min_duration=soon');
+    const box = await text(page, '#trace-results .error-box');
+    assert.match(box, /Could not load traces \(HTTP 400\)/);
+    assert.match(box, /`min_duration` must be a duration/);
+    page.check();
+    await page.close();
+  });
+
+  test('models: per provider and model, with charts', async () => {
+    const page = await openPage();
+    await visit(page, '/models');
+    const table = await text(page, '#models-table');
+    for (const model of ['gpt-4o-mini', 'claude-sonnet-4-5', 'gpt-4o', 'text-embedding-3-small']) assert.match(table, new RegExp(model));
+    for (const column of ['Requests', 'Errors', 'Latency p50 · p95 · p99', 'TTFT p50 · p95', 'Tokens in \/ out', 'Cache hit', 'Context p95', 'Cost']) assert.match(table, new RegExp(column));
+    assert.doesNotMatch(table, /\(no model\)/, 'spans without a model are not model calls');
+    // The fixture's single call to its unpriced model took 400 ms, used 50 + 5 tokens.
+    const row = await page.locator('#models-table tr', { hasText: AGENT.unpricedModel }).innerText();
+    assert.match(row, /400 ms · 400 ms · 400 ms/);
+    assert.match(row, /50 \/ 5/);
+    assert.match(row, /unpriced/);
+    assert.ok(await page.locator('.chart canvas').count() >= 3);
+    await shot(page, 'models');
+    page.check();
+    await page.close();
+  });
+
+  test('conversations: the list and one conversation in order with totals', async () => {
+    const page = await openPage();
+    await visit(page, `/conversations?service=${AGENT.service}`);
+    const list = await text(page, '#conversation-list');
+    assert.match(list, new RegExp(AGENT.conversation));
+    await shot(page, 'conversations');
+    await page.getByRole('link', { name: AGENT.conversation, exact: true }).click();
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/conversations/${AGENT.conversation}`);
+    const rows = await page.locator('#conversation-turns tbody tr').allInnerTexts();
+    assert.ok(rows.length >= 2, 'both turns');
+    assert.match(rows[0], /^1\t/);
+    assert.match(rows[0], /first turn/);
+    assert.match(rows[1], /^2\t/);
+    const cards = await text(page, '.cards');
+    assert.match(cards, /Model calls\s+3/);
+    assert.match(cards, /3,600 in · 545 out/);
+    await shot(page, 'conversation');
+    page.check();
+    await page.close();
+  });
+
+  test('agents, compare: real tables where the API has data, round 2 clearly marked', async () => {
+    const page = await openPage();
+    await visit(page, '/agents');
+    assert.match(await text(page, '#agents-table'), /support/);
+    assert.match(await text(page, '#agent-tools-table'), /get_weather/);
+    assert.equal(await page.locator('[data-round2]').count(), 2);
+    await shot(page, 'agents');
+    await visit(page, '/compare?a.model=gpt-4o&b.model=gpt-4o-mini');
+    assert.equal(await page.inputValue('input[name="a.model"]'), 'gpt-4o');
+    assert.equal(await page.inputValue('input[name="b.model"]'), 'gpt-4o-mini');
+    assert.match(await text(page, '#page'), /Coming in round 2\s*Cohort comparison/);
+    assert.match(await text(page, '#page'), /Coming in round 2\s*Trace diff/);
+    await shot(page, 'compare');
+    page.check();
+    await page.close();
+  });
+
+  test('diagnostics: ingest counters, rejection reasons, unpriced models', async () => {
+    const page = await openPage();
+    await visit(page, '/diagnostics');
+    assert.match(await text(page, '#ingest-cards'), /Spans rejected\s+1\b/);
+    assert.match(await text(page, '#recent-rejections'), /trace_id must be 16 bytes, got 2/);
+    assert.match(await text(page, '#server-stats'), /Spans stored/);
+    assert.match(await text(page, '#unpriced-models'), new RegExp(AGENT.unpricedModel));
+    assert.match(await text(page, '#page'), /Coming in round 2\s*Conformance findings/);
+    await shot(page, 'diagnostics');
+    page.check();
+    await page.close();
+  });
+
+  test('empty server: every page says what to do, nothing breaks', async () => {
+    const page = await openPage({ origin: EMPTY });
+    await visit(page, '/', EMPTY);
+    assert.match(await text(page, '#page'), /No data yet/);
+    assert.match(await text(page, '#page'), /OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/127\.0\.0\.1:4318/);
+    await shot(page, 'empty-overview');
+    for (const path of ['/traces', '/models', '/conversations']) {
+      await visit(page, path, EMPTY);
+      assert.match(await text(page, '#page'), /No data yet/, path);
+    }
+    await visit(page, '/agents', EMPTY);
+    assert.match(await text(page, '#agents-table'), /No agents in this time range/);
+    await visit(page, '/diagnostics', EMPTY);
+    assert.match(await text(page, '#recent-rejections'), /No rejections/);
+    await visit(page, '/no/such/page', EMPTY);
+    assert.match(await text(page, '#page'), /Page not found/);
+    page.check();
+    await page.close();
+  });
+
+  test(`a trace of ${BIG.spans.toLocaleString('en-US')} spans opens fast and stays responsive`, async () => {
+    const runs = [];
+    for (let run = 0; run < 3; run += 1) {
+      const page = await openPage();
+      const t0 = Date.now();
+      await page.goto(`${BASE}/traces/${BIG.trace}`);
+      await page.waitForSelector('.wf-row');
+      const rendered = Date.now() - t0;
+      // Interactive: a click on a span selects it and shows its panel (drawn from the tree).
+      const name = await page.locator('.wf-row:nth-child(3) .wf-label').innerText();
+      await page.click('.wf-row:nth-child(3)');
+      await page.waitForFunction((n) => document.querySelector('#span-title')?.textContent === n, name);
+      const interactive = Date.now() - t0;
+      // Then its attributes, events and logs arrive from /spans/{id}.
+      await page.waitForSelector('#span-detail');
+      const details = Date.now() - t0 - interactive;
+      const measures = await page.evaluate(() => Object.fromEntries(
+        performance.getEntriesByType('measure').filter((m) => m.name.startsWith('fd:trace:')).map((m) => [m.name.slice(9), Math.round(m.duration)])));
+      const bytes = Number(await page.getAttribute('#page', 'data-trace-bytes'));
+      runs.push({ rendered_ms: rendered, interactive_ms: interactive, span_details_ms: details, ...measures, tree_bytes: bytes });
+      if (run === 0) {
+        assert.equal(await text(page, '#trace-span-count'), '10,000 spans');
+        // Virtualized: only the rows in view exist.
+        const rows = await page.locator('.wf-row').count();
+        assert.ok(rows > 10 && rows < 150, `${rows} rows in the DOM`);
+        // Scrolling to the end renders the last span; selecting it loads its details.
+        await page.locator('.wf-scroll').evaluate((el) => { el.scrollTop = el.scrollHeight; });
+        const last = page.locator(`.wf-row:has-text("${BIG.lastSpanName}")`);
+        await last.waitFor();
+        await last.click();
+        await page.waitForSelector('#span-detail');
+        assert.match(await text(page, '#span-panel'), new RegExp(BIG.lastSpanName));
+        // Collapsing a step hides its 100 calls; find jumps to a span deep in the tree.
+        await page.click('button:text("Collapse all")');
+        assert.ok(await page.locator('.wf-row').count() <= 100);
+        await page.fill('input[aria-label="Find span"]', 'step-77-call-42');
+        await page.press('input[aria-label="Find span"]', 'Enter');
+        await page.waitForSelector('.wf-row.selected:has-text("step-77-call-42")');
+        await page.click('#next-error');
+        await page.waitForSelector('.wf-row.selected:has-text("step-50-call-51")');
+        await shot(page, 'trace-10k');
+      }
+      page.check();
+      await page.close();
+    }
+    const median = (key) => runs.map((r) => r[key]).sort((a, b) => a - b)[1];
+    const summary = {
+      spans: BIG.spans,
+      runs,
+      median_interactive_ms: median('interactive_ms'),
+      median_rendered_ms: median('rendered_ms'),
+      median_span_details_ms: median('span_details_ms'),
+      chromium: context.browser()?.version() ?? 'unknown',
+      measured_at: new Date().toISOString(),
+    };
+    writeFileSync(join(SHOTS, 'timings.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    console.log(`10,000-span trace page: interactive in ${summary.median_interactive_ms} ms (median of 3; runs ${runs.map((r) => r.interactive_ms).join(', ')} ms; `
+      + `first run: tree ${runs[0].tree_bytes} bytes, fetch ${runs[0].fetch} ms, parse ${runs[0].parse} ms, model ${runs[0].model} ms, render ${runs[0].render} ms; `
+      + `span details ${runs.map((r) => r.span_details_ms).join(', ')} ms after the click)`);
+  });
+});
+
+/** Sends 8 more spans (the two fixture turns again, under new ids) for the auto-refresh test. */
+async function sendAgentTracesAgain() {
+  const { post } = await import('./fixtures.mjs');
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const spans = Array.from({ length: 8 }, (_, k) => ({
+    traceId: 'f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0',
+    spanId: `f00000000000000${k + 1}`,
+    name: `refresh-${k}`,
+    kind: 1,
+    startTimeUnixNano: String(now),
+    endTimeUnixNano: String(now + 1_000_000n),
+  }));
+  await post(OTLP, 'traces', { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans }] }] });
+}
