@@ -1,5 +1,6 @@
-//! The pipeline between ingest and store: [`Processor`]s (normalize, and later enrich, redact,
-//! sample, forward) and the [`Runner`] that applies them and feeds the store's single writer.
+//! The pipeline between ingest and store: [`Processor`]s (normalize, redact, and later enrich),
+//! the tail [`sample`]r, [`forward`]ers to other OTLP backends, and the [`Runner`] that applies
+//! them and feeds the store's single writer.
 //!
 //! Processors run on the ingest threads that decoded the data, in order; the writer thread groups
 //! queued requests into one transaction and acknowledges each request only after the commit.
@@ -15,7 +16,12 @@
 //! ```
 
 pub mod processor;
+pub mod redact;
 pub mod runner;
 
 pub use processor::{Normalize, Processor};
+pub use redact::{RedactConfig, Redactor};
 pub use runner::{Runner, RunnerConfig, WriterSnapshot, WriterStats};
+
+#[cfg(test)]
+mod test_util;
