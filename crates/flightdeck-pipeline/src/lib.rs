@@ -18,10 +18,12 @@
 pub mod processor;
 pub mod redact;
 pub mod runner;
+pub mod sample;
 
 pub use processor::{Normalize, Processor};
 pub use redact::{RedactConfig, Redactor};
 pub use runner::{Runner, RunnerConfig, WriterSnapshot, WriterStats};
+pub use sample::{SampleConfig, TailSampler};
 
 #[cfg(test)]
 mod test_util;
