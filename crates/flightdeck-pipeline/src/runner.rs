@@ -681,4 +681,157 @@ mod tests {
             Err(SubmitError::Unavailable(_))
         ));
     }
+
+    fn sampled_pipeline(clock: &Arc<crate::sample::ManualClock>) -> Pipeline {
+        use crate::sample::{Action, PolicyConfig, SampleConfig};
+        let config = SampleConfig {
+            decision_wait: Duration::from_secs(10),
+            tick_interval: Duration::from_millis(5),
+            policies: vec![
+                PolicyConfig::Error {
+                    name: None,
+                    action: Action::Keep,
+                },
+                PolicyConfig::Probabilistic {
+                    name: None,
+                    rate: 0.0,
+                },
+            ],
+            ..SampleConfig::default()
+        };
+        Pipeline {
+            processors: vec![Box::new(crate::Normalize::default())],
+            sampler: Some(
+                TailSampler::new(&config, Arc::clone(clock) as Arc<dyn crate::sample::Clock>)
+                    .unwrap(),
+            ),
+            forward: Vec::new(),
+            store: true,
+        }
+    }
+
+    fn error_trace(trace: u8, n: u8) -> Vec<Span> {
+        let mut s = spans(n, trace);
+        s[0].status.code = StatusCode::Error;
+        s
+    }
+
+    /// With sampling on, an export is answered as soon as the sampler holds it; when the window
+    /// ends (on the sampler's own ticker thread) the kept trace reaches the store through the
+    /// writer, the dropped one never does.
+    #[test]
+    fn sampled_traces_reach_the_store_after_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap());
+        let clock = Arc::new(crate::sample::ManualClock::default());
+        let runner = Runner::with_pipeline(
+            sampled_pipeline(&clock),
+            Some(Arc::clone(&store) as Arc<dyn Store>),
+            RunnerConfig::default(),
+        )
+        .unwrap();
+        let kept = runner.submit_spans(error_trace(1, 3)).unwrap();
+        let dropped = runner.submit_spans(spans(4, 2)).unwrap();
+        // Answered without waiting for a commit: nothing is written yet.
+        futures_lite_block_on(kept.wait()).unwrap();
+        futures_lite_block_on(dropped.wait()).unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(store.counts().unwrap().spans, 0);
+        clock.advance(Duration::from_secs(11));
+        crate::forward::wait_until(
+            "the kept trace to be written",
+            Duration::from_secs(20),
+            || runner.stats().snapshot().spans_written == 3,
+        );
+        let snap = runner.pipeline_stats().snapshot();
+        let sampler = snap.sampler.unwrap();
+        assert_eq!(sampler.counters.kept.spans, 3);
+        assert_eq!(sampler.counters.dropped.spans, 4);
+        runner.shutdown();
+        assert_eq!(store.counts().unwrap().spans, 3);
+        assert_eq!(
+            store
+                .trace(TraceId::from_array([1; 16]).unwrap())
+                .unwrap()
+                .len(),
+            3
+        );
+    }
+
+    /// Shutdown decides whatever the sampler still holds (by its policies, not "keep all") and
+    /// writes the kept traces before the writer stops; afterwards exports are refused.
+    #[test]
+    fn shutdown_flushes_the_sampler() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap());
+        let clock = Arc::new(crate::sample::ManualClock::default());
+        let runner = Runner::with_pipeline(
+            sampled_pipeline(&clock),
+            Some(Arc::clone(&store) as Arc<dyn Store>),
+            RunnerConfig::default(),
+        )
+        .unwrap();
+        runner.submit_spans(error_trace(1, 2)).unwrap();
+        runner.submit_spans(spans(5, 2)).unwrap();
+        runner.shutdown();
+        assert_eq!(store.counts().unwrap().spans, 2);
+        let sampler = runner.pipeline_stats().snapshot().sampler.unwrap();
+        assert_eq!(sampler.counters.shutdown_decisions, 2);
+        assert_eq!(sampler.counters.buffered.spans, 0);
+        assert!(matches!(
+            runner.submit_spans(spans(1, 3)),
+            Err(SubmitError::Unavailable(_))
+        ));
+    }
+
+    /// With sampling on, a backed-up writer makes new exports wait (429 with a retry hint)
+    /// instead of growing memory.
+    #[test]
+    fn sampling_respects_writer_backpressure() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Gated {
+            inner: DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap(),
+            open: Mutex::new(false),
+            cv: Condvar::new(),
+        });
+        let clock = Arc::new(crate::sample::ManualClock::default());
+        let runner = Runner::with_pipeline(
+            sampled_pipeline(&clock),
+            Some(Arc::clone(&store) as Arc<dyn Store>),
+            RunnerConfig {
+                max_queued_items: 4,
+                max_rows_per_commit: 100,
+                retry_after: Duration::from_secs(2),
+            },
+        )
+        .unwrap();
+        runner.submit_spans(error_trace(1, 6)).unwrap();
+        clock.advance(Duration::from_secs(11));
+        crate::forward::wait_until(
+            "the kept trace to be queued",
+            Duration::from_secs(20),
+            || runner.stats().snapshot().queued_items == 6,
+        );
+        match runner.submit_spans(spans(1, 2)) {
+            Err(SubmitError::Busy { retry_after }) => {
+                assert_eq!(retry_after, Duration::from_secs(2))
+            }
+            other => panic!("expected Busy, got {other:?}"),
+        }
+        store.open();
+        crate::forward::wait_until("the writer to catch up", Duration::from_secs(20), || {
+            runner.stats().snapshot().queued_items == 0
+        });
+        runner.submit_spans(spans(1, 2)).unwrap();
+        runner.shutdown();
+        assert_eq!(store.counts().unwrap().spans, 6);
+    }
+
+    /// Polls a future to completion on this thread (tickets of the sampler path are ready).
+    fn futures_lite_block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
 }
