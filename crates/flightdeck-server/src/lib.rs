@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use axum::Router;
 use flightdeck_ingest::IngestStats;
-use flightdeck_pipeline::WriterStats;
+use flightdeck_pipeline::{PipelineStats, WriterStats};
 use flightdeck_store::Store;
 
 pub use error::ApiError;
@@ -34,6 +34,8 @@ pub struct AppState {
     pub ingest: Arc<IngestStats>,
     /// Writer counters.
     pub writer: Arc<WriterStats>,
+    /// Pipeline counters (redaction, sampling, forwarding).
+    pub pipeline: PipelineStats,
     /// When the server started.
     pub started: Instant,
 }

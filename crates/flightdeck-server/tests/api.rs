@@ -72,6 +72,7 @@ fn state(dir: &tempfile::TempDir) -> AppState {
         store: Arc::new(store),
         ingest: Arc::default(),
         writer: Arc::default(),
+        pipeline: Default::default(),
         started: Instant::now(),
     }
 }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use flightdeck_ingest::Limits;
-use flightdeck_pipeline::RunnerConfig;
+use flightdeck_pipeline::{PipelineConfig, RunnerConfig};
 use flightdeck_store::StoreConfig;
 use serde::{Deserialize, Serialize};
 
@@ -44,6 +44,8 @@ pub struct Config {
     pub limits: Limits,
     /// The queue between ingest and the store writer.
     pub queue: RunnerConfig,
+    /// Processors (normalize, redact, sample), local storage and forwarding.
+    pub pipeline: PipelineConfig,
 }
 
 impl Config {

@@ -4,5 +4,7 @@
 
 pub mod client;
 pub mod config;
+pub mod config_check;
 pub mod loadgen;
+pub mod pipeline;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, loadgen, serve};
+use flightdeck::{client, config, config_check, loadgen, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -87,6 +87,16 @@ enum Command {
     },
     /// Send realistic GenAI OTLP traffic and check that every span sent was stored.
     Loadgen(loadgen::LoadgenArgs),
+    /// Configuration file tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file without starting anything (unknown keys, patterns,
+    /// policies, destinations); prints a summary, or the first problem found.
+    Check(config_check::CheckArgs),
 }
 
 fn init_logging() {
@@ -137,5 +147,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => client::aggregate(&api, &range, &filter, &group_by, step).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,
+        Command::Config(ConfigCommand::Check(args)) => {
+            let summary = config_check::check(&args)?;
+            #[allow(clippy::print_stdout)] // the command's output
+            {
+                println!("{summary}");
+            }
+            Ok(())
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use flightdeck_ingest::{IngestStats, Receiver};
-use flightdeck_pipeline::{Normalize, Runner};
+use flightdeck_pipeline::Runner;
 use flightdeck_server::AppState;
 use flightdeck_store::{DuckDbStore, Store};
 use tokio::net::TcpListener;
@@ -51,12 +51,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             )
         })?;
     let store = Arc::new(store);
-    let runner = Runner::start(
-        vec![Box::new(Normalize::default())],
-        Arc::clone(&store) as Arc<dyn Store>,
-        config.queue.clone(),
-    )
-    .context("failed to start the store writer")?;
+    let runner = crate::pipeline::start(config, Arc::clone(&store) as Arc<dyn Store>)?;
     let ingest = Arc::new(IngestStats::default());
     let receiver = Receiver::new(
         Arc::clone(&runner) as Arc<dyn flightdeck_ingest::Sink>,
@@ -110,6 +105,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         store: store as Arc<dyn Store>,
         ingest,
         writer: Arc::clone(runner.stats()),
+        pipeline: runner.pipeline_stats(),
         started,
     };
     let api = axum::serve(http_listener, flightdeck_server::app(state))

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod genai;
 pub mod health;
+pub mod pipeline;
 pub mod traces;
 
 use axum::Router;
@@ -21,4 +22,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/operations", get(catalog::operations))
         .route("/api/v1/models", get(catalog::models))
         .route("/api/v1/genai/aggregate", get(genai::aggregate))
+        .route("/api/v1/pipeline", get(pipeline::pipeline))
 }

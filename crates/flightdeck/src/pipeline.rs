@@ -1,0 +1,56 @@
+//! Building and starting the `[pipeline]`: processors, tail sampler, forwarders, store writer.
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use flightdeck_pipeline::{PipelineConfig, Runner};
+use flightdeck_store::Store;
+
+use crate::config::Config;
+
+/// One line describing the pipeline a configuration sets up, e.g.
+/// `normalize → redact → sample (3 policies, 10s window) → store + forward to tempo (grpc)`.
+pub fn describe(config: &PipelineConfig) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for stage in config.stages() {
+        match (stage.as_str(), &config.sample) {
+            ("sample", Some(sample)) => parts.push(format!(
+                "sample ({} {}, {} window)",
+                sample.policies.len(),
+                if sample.policies.len() == 1 {
+                    "policy"
+                } else {
+                    "policies"
+                },
+                humantime::format_duration(sample.decision_wait)
+            )),
+            _ => parts.push(stage),
+        }
+    }
+    let mut outputs = Vec::new();
+    if config.store {
+        outputs.push("store".to_owned());
+    }
+    if !config.forward.is_empty() {
+        let destinations: Vec<String> = config
+            .forward
+            .iter()
+            .map(|f| format!("{} ({})", f.display_name(), f.protocol.as_str()))
+            .collect();
+        outputs.push(format!("forward to {}", destinations.join(", ")));
+    }
+    parts.push(outputs.join(" + "));
+    parts.join(" → ")
+}
+
+/// Validates the `[pipeline]` section and starts the runner over `store`.
+pub fn start(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Arc<Runner>> {
+    let pipeline = config
+        .pipeline
+        .build()
+        .context("invalid [pipeline] configuration")?;
+    let runner = Runner::with_pipeline(pipeline, Some(store), config.queue.clone())
+        .context("failed to start the pipeline")?;
+    tracing::info!("pipeline: {}", describe(&config.pipeline));
+    Ok(runner)
+}
