@@ -10,6 +10,144 @@ use std::ops::Range;
 /// A validator sees the whole text and the candidate range, and confirms the match.
 pub(crate) type Validator = fn(&str, Range<usize>) -> bool;
 
+/// What one cheap pass over a text found; gates decide from it which patterns can match at all,
+/// so clean text costs one byte loop and one literal search instead of every regex.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Features {
+    /// An `@` followed (later) by a `.`.
+    pub(crate) at_then_dot: bool,
+    /// Most digits in one run, where a run may continue across up to two ` -.()` separators.
+    pub(crate) digit_run: u32,
+    /// A `+` directly followed by a digit.
+    pub(crate) plus_digit: bool,
+    /// Occurrences of digit `.` digit.
+    pub(crate) digit_dot_digit: u32,
+    /// Occurrences of a `:` between hex digits (or next to another `:`).
+    pub(crate) hex_colon: u32,
+}
+
+impl Features {
+    /// Cheap passes over the bytes: vectorized counts and `memchr` searches first; the
+    /// byte-by-byte digit-run pass only for text with enough digits to matter.
+    pub(crate) fn scan(text: &str) -> Features {
+        let b = text.as_bytes();
+        let mut f = Features::default();
+        if let Some(at) = memchr::memchr(b'@', b) {
+            f.at_then_dot = memchr::memchr(b'.', &b[at..]).is_some();
+        }
+        for i in memchr::memchr_iter(b':', b) {
+            let before = i > 0 && (b[i - 1].is_ascii_hexdigit() || b[i - 1] == b':');
+            let after = b
+                .get(i + 1)
+                .is_some_and(|n| n.is_ascii_hexdigit() || *n == b':');
+            if before && after {
+                f.hex_colon += 1;
+            }
+        }
+        let digits: u32 = b.iter().map(|c| u32::from(c.wrapping_sub(b'0') < 10)).sum();
+        if digits == 0 {
+            return f;
+        }
+        f.plus_digit =
+            memchr::memchr_iter(b'+', b).any(|i| b.get(i + 1).is_some_and(u8::is_ascii_digit));
+        if digits < 4 {
+            f.digit_run = digits.min(3);
+            return f;
+        }
+        let mut run = 0u32;
+        let mut gap = 0u8; // separators since the last digit of the current run
+        for (i, &c) in b.iter().enumerate() {
+            if c.is_ascii_digit() {
+                run += 1;
+                gap = 0;
+                f.digit_run = f.digit_run.max(run);
+                continue;
+            }
+            if c == b'.'
+                && i > 0
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit)
+            {
+                f.digit_dot_digit += 1;
+            }
+            match c {
+                // Up to two in a row: "(415) 555" has ") " between digit groups.
+                b' ' | b'-' | b'.' | b'(' | b')' if run > 0 && gap < 2 => gap += 1,
+                _ => {
+                    run = 0;
+                    gap = 0;
+                }
+            }
+        }
+        f
+    }
+}
+
+/// When a pattern is worth running on a text.
+#[derive(Clone, Copy)]
+pub(crate) enum Gate {
+    /// Always (user rules).
+    Always,
+    /// The text contains one of these literals (ASCII case-insensitive).
+    Literals(&'static [&'static str]),
+    /// The cheap features allow a match.
+    Features(fn(&Features) -> bool),
+}
+
+/// One built-in pattern: the regex, an optional validator, and its gate.
+pub(crate) struct BuiltinPattern {
+    pub(crate) pattern: &'static str,
+    pub(crate) validate: Option<Validator>,
+    pub(crate) gate: Gate,
+}
+
+fn lit(
+    pattern: &'static str,
+    literals: &'static [&'static str],
+    validate: Option<Validator>,
+) -> BuiltinPattern {
+    BuiltinPattern {
+        pattern,
+        validate,
+        gate: Gate::Literals(literals),
+    }
+}
+
+fn feat(
+    pattern: &'static str,
+    gate: fn(&Features) -> bool,
+    validate: Option<Validator>,
+) -> BuiltinPattern {
+    BuiltinPattern {
+        pattern,
+        validate,
+        gate: Gate::Features(gate),
+    }
+}
+
+/// Words that make the free-text `password=...` rule worth running; the same words hint at a
+/// credential-named key inside JSON.
+pub(crate) const CREDENTIAL_WORDS: &[&str] = &[
+    "passw",
+    "passphrase",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "access_key",
+    "accesskey",
+    "access-key",
+    "private_key",
+    "privatekey",
+    "authorization",
+    "cookie",
+    "credential",
+    "session_id",
+    "sessionid",
+];
+
 /// One built-in detector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {
@@ -60,91 +198,132 @@ impl Builtin {
 
     /// The text patterns of the detector (empty for the key-based credential detector). A pattern
     /// with a group named `redact` replaces only that group.
-    pub(crate) fn patterns(self) -> Vec<(&'static str, Option<Validator>)> {
+    pub(crate) fn patterns(self) -> Vec<BuiltinPattern> {
         match self {
             Builtin::Secret => vec![
                 // OpenAI (sk-, sk-proj-, sk-svcacct-), Anthropic (sk-ant-api03-), DeepSeek, ...
-                (r"\bsk-[A-Za-z0-9_-]{20,}", None),
+                lit(r"\bsk-[A-Za-z0-9_-]{20,}", &["sk-"], None),
                 // AWS access key ids.
-                (r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b", None),
+                lit(
+                    r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
+                    &["akia", "asia", "abia", "acca"],
+                    None,
+                ),
                 // AWS secret access keys, when named.
-                (
+                lit(
                     r"(?i)\baws_?secret_?access_?key\b[\x22']?[ \t]*[:=][ \t]*[\x22']?(?P<redact>[A-Za-z0-9/+=]{40})",
+                    &["secret"],
                     None,
                 ),
                 // GitHub tokens.
-                (r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b", None),
-                (r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b", None),
+                lit(
+                    r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36,255}\b",
+                    &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
+                    None,
+                ),
+                lit(
+                    r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
+                    &["github_pat_"],
+                    None,
+                ),
                 // GitLab personal access tokens.
-                (r"\bglpat-[A-Za-z0-9_-]{20,}", None),
+                lit(r"\bglpat-[A-Za-z0-9_-]{20,}", &["glpat-"], None),
                 // Google API keys.
-                (r"\bAIza[0-9A-Za-z_-]{35}", None),
+                lit(r"\bAIza[0-9A-Za-z_-]{35}", &["aiza"], None),
                 // Slack tokens and webhooks.
-                (r"\bxox[abposr]-[A-Za-z0-9-]{10,}", None),
-                (
+                lit(r"\bxox[abposr]-[A-Za-z0-9-]{10,}", &["xox"], None),
+                lit(
                     r"https://hooks\.slack\.com/services/[A-Za-z0-9]+/[A-Za-z0-9]+/[A-Za-z0-9]+",
+                    &["hooks.slack.com"],
                     None,
                 ),
                 // Stripe secret and restricted keys.
-                (r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}", None),
+                lit(
+                    r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}",
+                    &["_live_", "_test_"],
+                    None,
+                ),
                 // Hugging Face, Groq, xAI, Perplexity, Replicate, npm.
-                (r"\bhf_[A-Za-z0-9]{30,}", None),
-                (r"\b(?:gsk_|xai-|pplx-|r8_)[A-Za-z0-9]{30,}", None),
-                (r"\bnpm_[A-Za-z0-9]{36}\b", None),
+                lit(r"\bhf_[A-Za-z0-9]{30,}", &["hf_"], None),
+                lit(
+                    r"\b(?:gsk_|xai-|pplx-|r8_)[A-Za-z0-9]{30,}",
+                    &["gsk_", "xai-", "pplx-", "r8_"],
+                    None,
+                ),
+                lit(r"\bnpm_[A-Za-z0-9]{36}\b", &["npm_"], None),
                 // SendGrid.
-                (r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b", None),
+                lit(
+                    r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
+                    &["sg."],
+                    None,
+                ),
                 // JSON Web Tokens.
-                (
+                lit(
                     r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}",
+                    &["eyj"],
                     None,
                 ),
                 // Passwords in URLs: scheme://user:password@host.
-                (
+                lit(
                     r"\b[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@\x22'\\]+:(?P<redact>[^/\s@\x22'\\]+)@",
+                    &["://"],
                     None,
                 ),
                 // password=..., api_key: ... in free text.
-                (
+                lit(
                     r"(?i)\b(?:api[_-]?key|apikey|secret|password|passwd|pwd|access[_-]?token|auth[_-]?token|client[_-]?secret)\b[\x22']?[ \t]*[:=][ \t]*[\x22']?(?P<redact>[^\s\x22'&,;\[\\][^\s\x22'&,;\\]{5,})",
+                    CREDENTIAL_WORDS,
                     None,
                 ),
             ],
             Builtin::BearerToken => vec![
-                (
+                lit(
                     r"(?i)\bbearer[ \t]+(?P<redact>[A-Za-z0-9._~+/-]{16,}=*)",
+                    &["bearer"],
                     Some(token_like),
                 ),
-                (
+                lit(
                     r"(?i)\bauthorization\b[\x22']?[ \t]*[:=][ \t]*[\x22']?basic[ \t]+(?P<redact>[A-Za-z0-9+/]{4,}={0,2})",
+                    &["authorization"],
                     None,
                 ),
             ],
-            Builtin::PrivateKey => vec![(
+            Builtin::PrivateKey => vec![lit(
                 r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?s:.)*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\z)",
+                &["-----begin"],
                 None,
             )],
-            Builtin::Email => vec![(
+            Builtin::Email => vec![feat(
                 r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}\b",
+                |f| f.at_then_dot,
                 None,
             )],
-            Builtin::Card => vec![(r"\b[0-9](?:[ -]?[0-9]){11,18}\b", Some(card_number))],
+            Builtin::Card => vec![feat(
+                r"\b[0-9](?:[ -]?[0-9]){11,18}\b",
+                |f| f.digit_run >= 12,
+                Some(card_number),
+            )],
             Builtin::Phone => vec![
-                (
+                feat(
                     r"\+[1-9][0-9]{0,2}(?:[ .-]?\(?[0-9]{1,4}\)?){2,6}\b",
+                    |f| f.plus_digit,
                     Some(phone_digits),
                 ),
-                (
+                feat(
                     r"(?:\([2-9][0-9]{2}\)[ ]?|\b[2-9][0-9]{2}[.-])[2-9][0-9]{2}[.-][0-9]{4}\b",
+                    |f| f.digit_run >= 10,
                     None,
                 ),
             ],
             Builtin::Ip => vec![
-                (
+                feat(
                     r"\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\b",
+                    |f| f.digit_dot_digit >= 3,
                     Some(ipv4_standalone),
                 ),
-                (
+                feat(
                     r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?",
+                    |f| f.hex_colon >= 2,
                     Some(ipv6),
                 ),
             ],
@@ -290,6 +469,24 @@ mod tests {
         assert!(!ok("d::"));
         assert!(!ok("ab::cd"));
         assert!(!ok("12:30:45"));
+    }
+
+    /// The features pass sees what the gates need: digit runs across separators, `+digit`,
+    /// dotted digits, hex colons, `@` before a dot.
+    #[test]
+    fn features_scan() {
+        let f = Features::scan("call +44 (20) 7946-0958 or a@b.co at 10.1.2.3 on fe80::1");
+        assert_eq!(f.digit_run, 12);
+        assert!(f.plus_digit);
+        assert!(f.at_then_dot);
+        // 10.1, 1.2 and 2.3; none in "a@b.co".
+        assert_eq!(f.digit_dot_digit, 3);
+        // "0:" then ":1" in fe80::1.
+        assert_eq!(f.hex_colon, 2);
+        let plain = Features::scan("the model returns a summary, 12 tokens: ok");
+        assert_eq!(plain.digit_run, 2);
+        assert!(!plain.at_then_dot && !plain.plus_digit);
+        assert_eq!(plain.hex_colon, 0);
     }
 
     /// An IPv4-looking run inside a longer dotted number is not an address.

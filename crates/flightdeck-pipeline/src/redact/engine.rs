@@ -9,13 +9,15 @@
 
 use std::collections::HashSet;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use flightdeck_model::{AttrValue, Attributes, KeyValue};
 use hmac::{Hmac, KeyInit as _, Mac as _};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
+use rustc_hash::FxHashMap;
 use sha2::Sha256;
 
 use super::config::{Mode, RedactConfig};
-use super::detectors::{Builtin, Validator, ascii_boundaries};
+use super::detectors::{Builtin, CREDENTIAL_WORDS, Features, Gate, Validator, ascii_boundaries};
 
 /// Most rules (built-in and user) one redactor can have: rule hits of one item fit a bitmask.
 pub(crate) const MAX_RULES: usize = 64;
@@ -80,9 +82,9 @@ pub enum RedactConfigError {
         /// What the regex compiler reported.
         source: Box<regex::Error>,
     },
-    /// All patterns together exceed the regex engine's size limit.
-    #[error("pipeline.redact: the rules' patterns together are too large to compile: {0}")]
-    TooLarge(Box<regex::Error>),
+    /// The literal prefilter could not be built (a bug; the literals are constants).
+    #[error("pipeline.redact: the literal prefilter does not build: {0}")]
+    Literals(String),
 }
 
 /// One rule: a name, a mode and its precomputed mask text.
@@ -98,19 +100,55 @@ struct Pattern {
     regex: Regex,
     group: Option<usize>,
     validate: Option<Validator>,
+    gate: Gate,
 }
 
 impl Pattern {
-    fn new(rule: usize, regex: Regex, validate: Option<Validator>) -> Pattern {
+    fn new(rule: usize, regex: Regex, validate: Option<Validator>, gate: Gate) -> Pattern {
         let group = regex.capture_names().position(|n| n == Some("redact"));
         Pattern {
             rule,
             regex,
             group,
             validate,
+            gate,
         }
     }
 }
+
+thread_local! {
+    /// Scratch space for the lowercased text searched for gate literals.
+    static LOWERED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// How attribute keys are treated, per engine: keys repeat in every span, so each is
+    /// classified once per thread.
+    static KEY_CLASSES: std::cell::RefCell<(u64, FxHashMap<Box<str>, KeyClass>)> =
+        std::cell::RefCell::new((0, FxHashMap::default()));
+}
+
+/// Unique ids of engines (for the per-thread key cache).
+static NEXT_ENGINE_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// Most keys cached per thread; past it the cache starts over (keys are low-cardinality in
+/// practice; a flood of unique keys costs a little speed, never memory).
+const KEY_CACHE_MAX: usize = 4096;
+
+/// How an attribute key is treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyClass {
+    /// A redaction marker: left alone.
+    Marker,
+    /// On the deny list.
+    Deny,
+    /// On the allow list: never scanned.
+    Allow,
+    /// Named like a credential: the whole value is replaced.
+    Credential,
+    /// Scanned.
+    Scan,
+}
+
+/// Most patterns (built-in and user) one engine can have: candidates fit a `u128`.
+const MAX_PATTERNS: usize = 128;
 
 /// Attribute keys given as exact names or `prefix*`.
 #[derive(Debug, Default)]
@@ -252,16 +290,21 @@ fn is_data_url(s: &str) -> bool {
 pub(crate) struct Engine {
     pub(crate) rules: Vec<Rule>,
     patterns: Vec<Pattern>,
-    set: RegexSet,
-    /// Text hinting at a credential-named key inside JSON: parse the JSON even when no text
-    /// pattern matches.
-    key_hint: Regex,
+    /// One case-insensitive search for every gate literal (and the credential words).
+    literals: AhoCorasick,
+    /// Per literal: the patterns it opens (bitmask), and whether it is a credential word.
+    literal_opens: Vec<(u128, bool)>,
+    /// Patterns that always run (user rules).
+    always: u128,
+    /// Whether any pattern is gated by the features pass.
+    uses_features: bool,
     credential_rule: Option<usize>,
     deny_rule: Option<usize>,
     deny_mode: Mode,
     allow: KeyList,
     deny: KeyList,
     hmac: Option<Hmac<Sha256>>,
+    id: u64,
 }
 
 impl std::fmt::Debug for Engine {
@@ -325,14 +368,14 @@ impl Engine {
             if builtin == Builtin::CredentialField {
                 credential_rule = Some(index);
             }
-            for (pattern, validate) in builtin.patterns() {
-                let regex = compile(&ascii_boundaries(pattern)).map_err(|source| {
+            for p in builtin.patterns() {
+                let regex = compile(&ascii_boundaries(p.pattern)).map_err(|source| {
                     RedactConfigError::Builtin {
                         rule: builtin.name(),
                         source: Box::new(source),
                     }
                 })?;
-                patterns.push(Pattern::new(index, regex, validate));
+                patterns.push(Pattern::new(index, regex, p.validate, p.gate));
             }
         }
         for (i, rule) in config.rules.iter().enumerate() {
@@ -359,7 +402,7 @@ impl Engine {
                 mode: rule.mode.unwrap_or(config.mode),
                 mask: mask(&rule.name),
             });
-            patterns.push(Pattern::new(index, regex, None));
+            patterns.push(Pattern::new(index, regex, None, Gate::Always));
         }
         let deny = KeyList::new(&config.deny);
         let deny_rule = (!deny.is_empty()).then(|| {
@@ -370,7 +413,7 @@ impl Engine {
             });
             rules.len() - 1
         });
-        if rules.len() > MAX_RULES {
+        if rules.len() > MAX_RULES || patterns.len() > MAX_PATTERNS {
             return Err(RedactConfigError::TooManyRules {
                 max: MAX_RULES,
                 got: rules.len(),
@@ -397,28 +440,65 @@ impl Engine {
                 Hmac::<Sha256>::new_from_slice(key.as_bytes()).ok()
             }
         };
-        let set = RegexSetBuilder::new(patterns.iter().map(|p| p.regex.as_str()))
-            .size_limit(32 << 20)
-            .build()
-            .map_err(|e| RedactConfigError::TooLarge(Box::new(e)))?;
-        let key_hint = compile(
-            r"(?i)(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|cookie|credential|session_?id)",
-        )
-        .map_err(|source| RedactConfigError::Builtin {
-            rule: "credential_field",
-            source: Box::new(source),
-        })?;
+        // One literal search opens the literal-gated patterns; the credential words also hint at
+        // credential-named keys inside JSON.
+        let mut literal_list: Vec<&str> = Vec::new();
+        let mut literal_opens: Vec<(u128, bool)> = Vec::new();
+        let mut add_literal = |text: &'static str, bit: u128, hint: bool| match literal_list
+            .iter()
+            .position(|l| l.eq_ignore_ascii_case(text))
+        {
+            Some(i) => {
+                literal_opens[i].0 |= bit;
+                literal_opens[i].1 |= hint;
+            }
+            None => {
+                literal_list.push(text);
+                literal_opens.push((bit, hint));
+            }
+        };
+        let mut always = 0u128;
+        let mut uses_features = false;
+        for (i, p) in patterns.iter().enumerate() {
+            match p.gate {
+                Gate::Always => always |= 1 << i,
+                Gate::Literals(list) => {
+                    for l in list {
+                        add_literal(l, 1 << i, false);
+                    }
+                }
+                Gate::Features(_) => uses_features = true,
+            }
+        }
+        if credential_rule.is_some() {
+            for word in CREDENTIAL_WORDS {
+                add_literal(word, 0, true);
+            }
+        }
+        // Searched in a lowercased copy of the text: a case-sensitive automaton keeps its fast
+        // prefilter, a case-insensitive one does not.
+        let lowered: Vec<String> = literal_list
+            .iter()
+            .map(|l| l.to_ascii_lowercase())
+            .collect();
+        let literals = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&lowered)
+            .map_err(|e| RedactConfigError::Literals(e.to_string()))?;
         Ok(Engine {
             rules,
             patterns,
-            set,
-            key_hint,
+            literals,
+            literal_opens,
+            always,
+            uses_features,
             credential_rule,
             deny_rule,
             deny_mode: config.deny_mode,
             allow: KeyList::new(&config.allow),
             deny,
             hmac,
+            id: NEXT_ENGINE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -444,14 +524,55 @@ impl Engine {
         }
     }
 
+    /// The patterns worth running on `text` (bitmask), and whether a credential word occurs.
+    fn candidates(&self, text: &str) -> (u128, bool) {
+        let mut open = self.always;
+        let mut hint = false;
+        if self.uses_features {
+            let features = Features::scan(text);
+            for (i, p) in self.patterns.iter().enumerate() {
+                if let Gate::Features(gate) = p.gate
+                    && gate(&features)
+                {
+                    open |= 1 << i;
+                }
+            }
+        }
+        if !self.literal_opens.is_empty() {
+            LOWERED.with(|cell| {
+                let mut lowered = cell.borrow_mut();
+                lowered.clear();
+                lowered.extend(text.bytes().map(|b| b.to_ascii_lowercase()));
+                // Leftmost, non-overlapping: a literal hidden inside an earlier one is not
+                // reported, which no two gate literals do in practice.
+                for m in self.literals.find_iter(lowered.as_slice()) {
+                    let (bits, is_hint) = self.literal_opens[m.pattern().as_usize()];
+                    open |= bits;
+                    hint |= is_hint;
+                }
+                if lowered.capacity() > 1 << 20 {
+                    *lowered = Vec::new();
+                }
+            });
+        }
+        (open, hint)
+    }
+
     /// Redacts matches in plain text. `None` when nothing matched.
     pub(crate) fn redact_text(&self, text: &str, scan: &mut Scan<'_>) -> Option<String> {
-        if !self.set.is_match(text) {
+        let (open, _) = self.candidates(text);
+        self.redact_candidates(text, open, scan)
+    }
+
+    fn redact_candidates(&self, text: &str, open: u128, scan: &mut Scan<'_>) -> Option<String> {
+        if open == 0 {
             return None;
         }
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
-        for index in self.set.matches(text).iter() {
-            let p = &self.patterns[index];
+        for (index, p) in self.patterns.iter().enumerate() {
+            if open & (1 << index) == 0 {
+                continue;
+            }
             let mut push = |start: usize, end: usize| {
                 if start < end && p.validate.is_none_or(|v| v(text, start..end)) {
                     found.push((start, end, p.rule));
@@ -499,18 +620,19 @@ impl Engine {
         if is_data_url(s) {
             return None;
         }
-        if depth < 64 && looks_like_json(s) {
-            let hinted = self.credential_rule.is_some() && self.key_hint.is_match(s);
-            if !hinted && !self.set.is_match(s) {
-                return None;
-            }
-            if let Ok(mut json) = serde_json::from_str::<serde_json::Value>(s) {
-                return self
-                    .redact_json(&mut json, scan, depth + 1)
-                    .then(|| json.to_string());
-            }
+        let (open, hint) = self.candidates(s);
+        if open == 0 && !hint {
+            return None;
         }
-        self.redact_text(s, scan)
+        if depth < 64
+            && looks_like_json(s)
+            && let Ok(mut json) = serde_json::from_str::<serde_json::Value>(s)
+        {
+            return self
+                .redact_json(&mut json, scan, depth + 1)
+                .then(|| json.to_string());
+        }
+        self.redact_candidates(s, open, scan)
     }
 
     /// Replaces a whole value under a credential-named key. Returns the replacement text, or
@@ -619,17 +741,76 @@ impl Engine {
         }
     }
 
+    fn classify_uncached(&self, key: &str) -> KeyClass {
+        if key.starts_with(MARKER_PREFIX) {
+            KeyClass::Marker
+        } else if self.deny_rule.is_some() && self.deny.contains(key) {
+            KeyClass::Deny
+        } else if self.allow.contains(key) {
+            KeyClass::Allow
+        } else if self.credential_rule.is_some() && is_credential_key(key) {
+            KeyClass::Credential
+        } else {
+            KeyClass::Scan
+        }
+    }
+
+    fn classify(&self, key: &str) -> KeyClass {
+        KEY_CLASSES.with(|cell| {
+            let mut cache = cell.borrow_mut();
+            if cache.0 != self.id || cache.1.len() >= KEY_CACHE_MAX {
+                cache.0 = self.id;
+                cache.1.clear();
+            }
+            if let Some(class) = cache.1.get(key) {
+                return *class;
+            }
+            let class = self.classify_uncached(key);
+            cache.1.insert(key.into(), class);
+            class
+        })
+    }
+
+    /// True when redacting `attributes` might change them (used to skip copying shared
+    /// resources that are clean, the usual case).
+    pub(crate) fn might_change(&self, attributes: &Attributes) -> bool {
+        attributes.iter().any(|kv| match self.classify(&kv.key) {
+            KeyClass::Marker | KeyClass::Allow => false,
+            KeyClass::Deny => true,
+            KeyClass::Credential => whole_text(&kv.value).is_some_and(|t| !t.is_empty()),
+            KeyClass::Scan => match &kv.value {
+                AttrValue::Str(s) => {
+                    let (open, hint) = self.candidates(s);
+                    open != 0 || hint
+                }
+                AttrValue::Array(_) | AttrValue::Map(_) => true,
+                _ => false,
+            },
+        })
+    }
+
     /// Redacts an attribute list: deny list, allow list, credential-named keys, then values.
     /// Attributes a `drop` rule matched in are removed.
     pub(crate) fn redact_attributes(&self, attributes: &mut Attributes, scan: &mut Scan<'_>) {
         attributes.0.retain_mut(|kv| {
-            if kv.key.starts_with(MARKER_PREFIX) {
+            let class = self.classify(&kv.key);
+            if matches!(class, KeyClass::Marker | KeyClass::Allow) {
+                return true;
+            }
+            // Only scalar values of scanned keys can be skipped without a look.
+            if class == KeyClass::Scan
+                && matches!(
+                    kv.value,
+                    AttrValue::Empty
+                        | AttrValue::Bool(_)
+                        | AttrValue::Int(_)
+                        | AttrValue::Double(_)
+                )
+            {
                 return true;
             }
             scan.drop = false;
-            if let Some(rule) = self.deny_rule
-                && self.deny.contains(&kv.key)
-            {
+            if let (KeyClass::Deny, Some(rule)) = (class, self.deny_rule) {
                 if self.deny_mode == Mode::Drop {
                     scan.record(rule);
                     scan.removed += 1;
@@ -640,12 +821,7 @@ impl Engine {
                 }
                 return true;
             }
-            if self.allow.contains(&kv.key) {
-                return true;
-            }
-            if let Some(rule) = self.credential_rule
-                && is_credential_key(&kv.key)
-            {
+            if let (KeyClass::Credential, Some(rule)) = (class, self.credential_rule) {
                 if let Some(new) = self.replace_whole(rule, whole_text(&kv.value), scan) {
                     kv.value = AttrValue::Str(new);
                 }

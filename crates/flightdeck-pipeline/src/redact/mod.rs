@@ -145,6 +145,9 @@ impl Redactor {
     ) -> (u32, u64) {
         let key = Arc::as_ptr(resource);
         let (replacement, count, rules) = memo.seen.entry(key).or_insert_with(|| {
+            if !self.engine.might_change(&resource.attributes) {
+                return (None, 0, 0);
+            }
             let mut scan = Scan::new(tally);
             let mut attributes = resource.attributes.clone();
             self.engine.redact_attributes(&mut attributes, &mut scan);
