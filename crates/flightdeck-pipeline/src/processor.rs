@@ -16,6 +16,11 @@ pub trait Processor: Send + Sync {
 
     /// Transforms log records in place. The default keeps them as they are.
     fn process_logs(&self, _logs: &mut Vec<LogRecord>) {}
+
+    /// The processor's counters for `GET /api/v1/pipeline`, if it keeps any.
+    fn stats(&self) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Shared, lock-protected ingest diagnostics (per service and instrumentation scope).

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use axum::Router;
 use flightdeck_ingest::IngestStats;
-use flightdeck_pipeline::WriterStats;
+use flightdeck_pipeline::{PipelineStats, WriterStats};
 use flightdeck_store::Store;
 
 pub use error::ApiError;
@@ -43,6 +43,8 @@ pub struct AppState {
     pub diagnostics: flightdeck_pipeline::DiagnosticsHandle,
     /// The cost engine (for lookups and recomputing stored costs).
     pub enrich: flightdeck_pipeline::Enrich,
+    /// Pipeline counters (redaction, sampling, forwarding).
+    pub pipeline: PipelineStats,
     /// When the server started.
     pub started: Instant,
 }
@@ -56,6 +58,7 @@ impl AppState {
             writer: Arc::default(),
             diagnostics: Arc::default(),
             enrich,
+            pipeline: PipelineStats::default(),
             started: Instant::now(),
         }
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use flightdeck_ingest::Limits;
-use flightdeck_pipeline::{PricingConfig, RunnerConfig};
+use flightdeck_pipeline::{PipelineConfig, PricingConfig, RunnerConfig};
 use flightdeck_store::StoreConfig;
 use serde::{Deserialize, Serialize};
 
@@ -56,6 +56,8 @@ pub struct Config {
     pub queue: RunnerConfig,
     /// The cost engine.
     pub pricing: PricingConfig,
+    /// Processors (normalize, enrich, redact, sample), local storage and forwarding.
+    pub pipeline: PipelineConfig,
     /// The MCP endpoint.
     pub mcp: Mcp,
 }

@@ -4,7 +4,9 @@
 
 pub mod client;
 pub mod config;
+pub mod config_check;
 pub mod loadgen;
 pub mod mcp;
+pub mod pipeline;
 pub mod querybench;
 pub mod serve;

@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, loadgen, mcp, querybench, serve};
+use flightdeck::{client, config, config_check, loadgen, mcp, querybench, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -122,6 +122,16 @@ enum Command {
     /// FLIGHTDECK_API when the server is not on 127.0.0.1:4320). `flightdeck serve` also serves
     /// MCP over streamable HTTP at /mcp on its HTTP port.
     Mcp(mcp::McpArgs),
+    /// Configuration file tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate a configuration file without starting anything (unknown keys, patterns,
+    /// policies, destinations); prints a summary, or the first problem found.
+    Check(config_check::CheckArgs),
 }
 
 fn init_logging(default: &str) {
@@ -187,5 +197,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Loadgen(args) => loadgen::run(args).await,
         Command::Querybench(args) => querybench::run(args).await,
         Command::Mcp(args) => mcp::run(&args).await,
+        Command::Config(ConfigCommand::Check(args)) => {
+            let summary = config_check::check(&args)?;
+            #[allow(clippy::print_stdout)] // the command's output
+            {
+                println!("{summary}");
+            }
+            Ok(())
+        }
     }
 }

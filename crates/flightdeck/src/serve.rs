@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use flightdeck_ingest::{IngestStats, Receiver};
-use flightdeck_pipeline::{Enrich, Normalize, Runner};
+use flightdeck_pipeline::Runner;
 use flightdeck_server::{AppOptions, AppState};
 use flightdeck_store::{DuckDbStore, Store};
 use tokio::net::TcpListener;
@@ -51,23 +51,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             )
         })?;
     let store = Arc::new(store);
-    let catalog = Arc::new(
-        config
-            .pricing
-            .build()
-            .map_err(|e| anyhow::anyhow!("failed to load the price catalog: {e}"))?,
-    );
-    let enrich = Enrich::new(catalog);
-    let diagnostics = flightdeck_pipeline::DiagnosticsHandle::default();
-    let runner = Runner::start(
-        vec![
-            Box::new(Normalize::new(Default::default(), Arc::clone(&diagnostics))),
-            Box::new(enrich.clone()),
-        ],
+    let shared = crate::pipeline::shared(config)?;
+    let runner = crate::pipeline::start(
+        config,
+        &shared,
         Arc::clone(&store) as Arc<dyn flightdeck_store::Writer>,
-        config.queue.clone(),
-    )
-    .context("failed to start the store writer")?;
+    )?;
     let ingest = Arc::new(IngestStats::default());
     let receiver = Receiver::new(
         Arc::clone(&runner) as Arc<dyn flightdeck_ingest::Sink>,
@@ -121,8 +110,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         store: store as Arc<dyn Store>,
         ingest,
         writer: Arc::clone(runner.stats()),
-        diagnostics,
-        enrich,
+        diagnostics: shared.diagnostics,
+        enrich: shared.enrich,
+        pipeline: runner.pipeline_stats(),
         started,
     };
     let options = AppOptions {

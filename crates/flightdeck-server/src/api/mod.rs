@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod diagnostics;
 pub mod genai;
 pub mod health;
+pub mod pipeline;
 pub mod pricing;
 pub mod traces;
 
@@ -36,4 +37,5 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/diagnostics/findings", get(diagnostics::findings))
         .route("/api/v1/pricing/lookup", get(pricing::lookup))
         .route("/api/v1/pricing/recompute", post(pricing::recompute))
+        .route("/api/v1/pipeline", get(pipeline::pipeline))
 }
