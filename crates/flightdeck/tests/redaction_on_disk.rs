@@ -220,8 +220,12 @@ fn seeded_secrets_never_reach_the_database_file() {
     }
 
     let pipeline = server.get("/api/v1/pipeline");
-    let redact = &pipeline["processors"][1];
-    assert_eq!(redact["name"], "redact");
+    let redact = pipeline["processors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "redact")
+        .expect("the redact stage runs by default");
     let count = |rule: &str| {
         redact["stats"]["redactions"]
             .as_array()

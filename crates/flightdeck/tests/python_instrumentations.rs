@@ -1,0 +1,134 @@
+//! Real GenAI instrumentation libraries from PyPI — OpenTelemetry's `openai-v2`, OpenLLMetry
+//! (Traceloop) and OpenInference — wrap the official `openai` client calling the mock provider,
+//! and export into a real `flightdeck serve`. Each dialect must come out as the same canonical
+//! model call: operation, provider, model, the usage the provider reported to the client, cost,
+//! and the captured messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{ServerProcess, python, python_script};
+use flightdeck_mockllm::{Behavior, MockLlm};
+use serde_json::Value;
+
+/// The mock provider on a free port, served from its own runtime for the test's lifetime.
+struct Provider {
+    base_url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn provider() -> Provider {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let running = runtime.block_on(async {
+        MockLlm::builder()
+            .with_seed(11)
+            .with_defaults(Behavior::instant())
+            .build()
+            .unwrap()
+            .spawn("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    let base_url = running.openai_base_url();
+    // Keep the server task alive with the runtime.
+    std::mem::forget(running);
+    Provider {
+        base_url,
+        _runtime: runtime,
+    }
+}
+
+fn run(server: &ServerProcess, provider: &Provider, library: &str) -> Value {
+    let output = Command::new(python())
+        .arg(python_script("instrumented_openai.py"))
+        .arg(library)
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &server.otlp_http)
+        .env("OPENAI_BASE_URL", &provider.base_url)
+        .env("OPENAI_API_KEY", "sk-test")
+        .env_remove("OTEL_EXPORTER_OTLP_PROTOCOL")
+        .output()
+        .expect("failed to run the instrumented Python client");
+    assert!(
+        output.status.success(),
+        "{library}: python failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(result["flushed"], true, "{library}: {result}");
+    result
+}
+
+/// The trace once its model call has arrived (span batches may land after the root's).
+fn model_call(server: &ServerProcess, trace_id: &str) -> (Value, Value) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let trace = server.get(&format!("/api/v1/traces/{trace_id}"));
+        let call = trace["spans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["genai"]["operation"] == "chat")
+            .cloned();
+        if let Some(call) = call {
+            return (trace, call);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no chat span in trace {trace_id}: {trace:#}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// gpt-4o-mini list prices, US dollars per token (input, output).
+const GPT_4O_MINI: (f64, f64) = (0.15e-6, 0.60e-6);
+
+/// Each instrumentation's plain and streamed chat calls are normalized to the same canonical
+/// model call: the usage the provider reported to the client, the cost of exactly those tokens,
+/// and for streams the streaming flag and time to first chunk where the dialect carries them.
+#[test]
+fn instrumentation_dialects_normalize_to_one_model_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[]);
+    let provider = provider();
+    for library in ["openai-v2", "traceloop", "openinference"] {
+        let result = run(&server, &provider, library);
+        for call in ["plain", "streamed"] {
+            let expected = &result[call];
+            let (_, span) = model_call(&server, expected["trace_id"].as_str().unwrap());
+            let what = format!("{library} {call}: {span:#}");
+            let genai = &span["genai"];
+            assert_eq!(genai["operation"], "chat", "{what}");
+            assert_eq!(genai["provider"], "openai", "{what}");
+            assert_eq!(genai["request_model"], "gpt-4o-mini", "{what}");
+            assert_eq!(genai["response_model"], "gpt-4o-mini", "{what}");
+            let input = expected["input_tokens"].as_u64().unwrap();
+            let output = expected["output_tokens"].as_u64().unwrap();
+            assert_eq!(genai["usage"]["input_tokens"], input, "{what}");
+            assert_eq!(genai["usage"]["output_tokens"], output, "{what}");
+            let cost = input as f64 * GPT_4O_MINI.0 + output as f64 * GPT_4O_MINI.1;
+            let total = genai["cost"]["total"].as_f64().unwrap();
+            assert!(
+                (total - cost).abs() < 1e-12,
+                "cost {total} != {cost}: {what}"
+            );
+            assert_eq!(genai["cost"]["priced_as"], "openai/gpt-4o-mini", "{what}");
+            if call == "streamed" && library != "openai-v2" {
+                // OpenTelemetry's own instrumentation does not mark streams on the span.
+                assert_eq!(genai["streaming"], true, "{what}");
+                let ttfc = genai["time_to_first_chunk"].as_f64().unwrap();
+                let duration = (span["end_ns"].as_u64().unwrap()
+                    - span["start_ns"].as_u64().unwrap()) as f64
+                    / 1e9;
+                assert!(ttfc > 0.0 && ttfc <= duration, "ttfc {ttfc}: {what}");
+            }
+        }
+    }
+}
