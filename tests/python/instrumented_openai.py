@@ -82,6 +82,7 @@ with tracer.start_as_current_span("plain") as root:
         "output_tokens": response.usage.completion_tokens,
         "response_model": response.model,
         "answer": response.choices[0].message.content,
+        "finish_reason": response.choices[0].finish_reason,
     }
 
 with tracer.start_as_current_span("streamed") as root:
@@ -93,6 +94,7 @@ with tracer.start_as_current_span("streamed") as root:
         stream_options={"include_usage": True},
     )
     usage = None
+    finish_reason = None
     text = []
     for chunk in stream:
         if chunk.usage is not None:
@@ -100,11 +102,14 @@ with tracer.start_as_current_span("streamed") as root:
         for choice in chunk.choices:
             if choice.delta.content:
                 text.append(choice.delta.content)
+            if choice.finish_reason:
+                finish_reason = choice.finish_reason
     result["streamed"] = {
         "trace_id": format(root.get_span_context().trace_id, "032x"),
         "input_tokens": usage.prompt_tokens,
         "output_tokens": usage.completion_tokens,
         "answer": "".join(text),
+        "finish_reason": finish_reason,
     }
 
 result["flushed"] = tracer_provider.force_flush(10_000) and logger_provider.force_flush(10_000)

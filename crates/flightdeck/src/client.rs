@@ -660,3 +660,144 @@ pub async fn stats(api: &ApiArgs) -> anyhow::Result<()> {
         )
     })
 }
+
+fn share(v: &Value) -> String {
+    match (v["count"].as_u64(), v["of"].as_u64()) {
+        (Some(count), Some(of)) if of > 0 => {
+            format!("{count}/{of} ({:.0}%)", count as f64 * 100.0 / of as f64)
+        }
+        _ => "-".into(),
+    }
+}
+
+/// `flightdeck diagnostics`: why a trace "does not show up" or "shows no cost" — per service and
+/// instrumentation scope: what arrived, in which dialects, what is missing, deprecated names in
+/// use, content presence; conformance findings on recent spans; unpriced models; recent
+/// rejections with their reasons.
+pub async fn diagnostics(api: &ApiArgs, range: &RangeArgs) -> anyhow::Result<()> {
+    let mut q = Vec::new();
+    range.push(&mut q);
+    let (diagnostics, findings) = tokio::try_join!(
+        get(api, "/api/v1/diagnostics", &q),
+        get(api, "/api/v1/diagnostics/findings", &q),
+    )?;
+    let body = serde_json::json!({ "diagnostics": diagnostics, "findings": findings });
+    print(api, &body, |body| {
+        let mut out = String::new();
+        let groups = body["diagnostics"]["instrumentations"]["groups"].as_array();
+        let mut t = table(&[
+            "service",
+            "instrumentation",
+            "spans",
+            "GenAI",
+            "dialects",
+            "no model",
+            "no provider",
+            "no usage",
+            "no TTFT (streams)",
+            "deprecated names",
+            "content",
+        ]);
+        for g in groups.into_iter().flatten() {
+            let dialects = g["dialects"]
+                .as_object()
+                .map(|d| {
+                    d.iter()
+                        .map(|(k, v)| format!("{k} {v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let deprecated = g["deprecated"]
+                .as_object()
+                .map(|d| d.keys().cloned().collect::<Vec<_>>().join(", "))
+                .unwrap_or_default();
+            t.add_row(vec![
+                text(&g["service"]),
+                format!("{} {}", text(&g["scope_name"]), text(&g["scope_version"])),
+                text(&g["spans"]),
+                text(&g["genai_spans"]),
+                dialects,
+                share(&g["missing_model"]),
+                share(&g["missing_provider"]),
+                share(&g["missing_usage"]),
+                share(&g["missing_time_to_first_chunk"]),
+                deprecated,
+                if g["content"]["present"] == true {
+                    "yes".into()
+                } else {
+                    "no".into()
+                },
+            ]);
+        }
+        out.push_str(&format!("Instrumentations since start\n{t}\n"));
+
+        let mut t = table(&["service", "instrumentation", "code", "spans", "example"]);
+        let mut any = false;
+        for scope in body["findings"]["scopes"].as_array().into_iter().flatten() {
+            for f in scope["findings"].as_array().into_iter().flatten() {
+                any = true;
+                t.add_row(vec![
+                    text(&scope["service"]),
+                    format!(
+                        "{} {}",
+                        text(&scope["scope_name"]),
+                        text(&scope["scope_version"])
+                    ),
+                    text(&f["code"]),
+                    format!("{}/{}", text(&f["spans"]), text(&scope["spans_checked"])),
+                    format!(
+                        "{} (trace {} span {})",
+                        text(&f["example_message"]),
+                        text(&f["example_trace_id"]),
+                        text(&f["example_span_id"])
+                    ),
+                ]);
+            }
+        }
+        if any {
+            out.push_str(&format!(
+                "\nConformance findings on recent GenAI spans\n{t}\n"
+            ));
+        } else {
+            out.push_str("\nConformance findings on recent GenAI spans: none\n");
+        }
+
+        let unpriced = body["diagnostics"]["unpriced_models"].as_array();
+        let mut t = table(&["provider", "model", "calls"]);
+        let mut any = false;
+        for m in unpriced.into_iter().flatten() {
+            any = true;
+            t.add_row(vec![
+                text(&m["provider"]),
+                text(&m["model"]),
+                text(&m["calls"]),
+            ]);
+        }
+        if any {
+            out.push_str(&format!(
+                "\nModels without a price (add them to a pricing overrides file)\n{t}\n"
+            ));
+        }
+
+        let ingest = &body["diagnostics"]["ingest"];
+        out.push_str(&format!(
+            "\nIngest: {} requests, {} malformed, {} too large; spans rejected {}, refused (busy) {}",
+            text(&ingest["requests"]),
+            text(&ingest["bad_requests"]),
+            text(&ingest["too_large"]),
+            text(&ingest["spans"]["rejected_invalid"]),
+            text(&ingest["spans"]["refused_busy"]),
+        ));
+        for r in ingest["recent_rejections"].as_array().into_iter().flatten() {
+            out.push_str(&format!(
+                "\n  {} {} {}: {}",
+                ns_to_time(&r["time_unix_nano"]),
+                text(&r["transport"]),
+                text(&r["signal"]),
+                text(&r["message"])
+            ));
+        }
+        out
+    })
+}

@@ -112,6 +112,16 @@ enum Command {
         #[command(flatten)]
         api: client::ApiArgs,
     },
+    /// What is wrong with the telemetry arriving: per service and instrumentation, the dialects
+    /// seen, the share of spans missing model / provider / usage / time to first chunk,
+    /// deprecated attribute names, content presence, conformance findings with example spans,
+    /// unpriced models and recent rejections with their reasons.
+    Diagnostics {
+        #[command(flatten)]
+        api: client::ApiArgs,
+        #[command(flatten)]
+        range: client::RangeArgs,
+    },
     /// Send realistic GenAI OTLP traffic and check that every span sent was stored.
     Loadgen(loadgen::LoadgenArgs),
     /// Time the API's queries against a running server (benchmark figures).
@@ -194,6 +204,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         } => client::conversations(&api, &range, &filter, id).await,
         Command::Pricing { api, command } => client::pricing(&api, &command).await,
         Command::Stats { api } => client::stats(&api).await,
+        Command::Diagnostics { api, range } => client::diagnostics(&api, &range).await,
         Command::Loadgen(args) => loadgen::run(args).await,
         Command::Querybench(args) => querybench::run(args).await,
         Command::Mcp(args) => mcp::run(&args).await,

@@ -92,7 +92,8 @@ const GPT_4O_MINI: (f64, f64) = (0.15e-6, 0.60e-6);
 
 /// Each instrumentation's plain and streamed chat calls are normalized to the same canonical
 /// model call: the usage the provider reported to the client, the cost of exactly those tokens,
-/// and for streams the streaming flag and time to first chunk where the dialect carries them.
+/// and for streams the streaming flag and time to first chunk where the dialect carries them;
+/// `flightdeck diagnostics` then names each instrumentation with the dialect it spoke.
 #[test]
 fn instrumentation_dialects_normalize_to_one_model_call() {
     let dir = tempfile::tempdir().unwrap();
@@ -120,8 +121,15 @@ fn instrumentation_dialects_normalize_to_one_model_call() {
                 "cost {total} != {cost}: {what}"
             );
             assert_eq!(genai["cost"]["priced_as"], "openai/gpt-4o-mini", "{what}");
+            if call == "plain" || library != "openai-v2" {
+                // OpenTelemetry's own instrumentation leaves finish reasons, the streaming flag
+                // and time to first chunk off its streamed spans.
+                assert_eq!(
+                    genai["finish_reasons"][0], expected["finish_reason"],
+                    "{what}"
+                );
+            }
             if call == "streamed" && library != "openai-v2" {
-                // OpenTelemetry's own instrumentation does not mark streams on the span.
                 assert_eq!(genai["streaming"], true, "{what}");
                 let ttfc = genai["time_to_first_chunk"].as_f64().unwrap();
                 let duration = (span["end_ns"].as_u64().unwrap()
@@ -131,4 +139,32 @@ fn instrumentation_dialects_normalize_to_one_model_call() {
             }
         }
     }
+
+    // The diagnostics command names each instrumentation and the dialect it spoke.
+    let output = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args(["diagnostics", "--api", &server.api])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    for (scope, dialect) in [
+        ("opentelemetry.util.genai.handler", "otel_current"),
+        ("opentelemetry.instrumentation.openai.v1", "openllmetry"),
+        ("openinference.instrumentation.openai", "openinference"),
+    ] {
+        let row = text
+            .lines()
+            .find(|l| l.contains(scope))
+            .unwrap_or_else(|| panic!("no row for {scope}:\n{text}"));
+        assert!(
+            row.contains(dialect),
+            "{scope} should show {dialect}: {row}"
+        );
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.contains("openinference.instrumentation.openai")
+                && l.contains("dialect.non_otel")),
+        "{text}"
+    );
 }
