@@ -178,6 +178,7 @@ pub async fn run(args: &MockLlmArgs) -> anyhow::Result<()> {
         _ = crate::serve::shutdown_signal() => {}
         result = &mut server => {
             result?.context("the mock LLM server failed")?;
+            anyhow::bail!("the mock LLM server stopped unexpectedly");
         }
     }
     let _ = stop.send(());

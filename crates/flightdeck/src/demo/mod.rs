@@ -269,8 +269,12 @@ fn banner(args: &DemoArgs, running: &crate::serve::Running, mock: &SocketAddr) {
 }
 
 fn progress_line(counters: &Counters, stored: u64, elapsed: Duration) -> String {
+    let skipped = match Counters::get(&counters.skipped) {
+        0 => String::new(),
+        n => format!(" ({n} skipped: too many in flight)"),
+    };
     format!(
-        "[{}] sent {} questions, {} agent tasks ({} reviewed), {} batch runs; {} failed; {} spans stored",
+        "[{}] sent {} questions, {} agent tasks ({} reviewed), {} batch runs{skipped}; {} failed; {} spans stored",
         humantime::format_duration(Duration::from_secs(elapsed.as_secs())),
         Counters::get(&counters.rag),
         Counters::get(&counters.agents),
@@ -553,6 +557,26 @@ mod tests {
             format!(
                 "the HTTP API and UI address {a} is also the OTLP/gRPC address; choose another with --http-addr"
             )
+        );
+    }
+
+    /// The progress line names every counter; skipped ticks appear only when there are some.
+    #[test]
+    fn progress_line_counts() {
+        let counters = Counters::default();
+        for _ in 0..3 {
+            Counters::bump(&counters.rag);
+        }
+        Counters::bump(&counters.agents);
+        Counters::bump(&counters.failed);
+        assert_eq!(
+            progress_line(&counters, 42, Duration::from_millis(61_500)),
+            "[1m 1s] sent 3 questions, 1 agent tasks (0 reviewed), 0 batch runs; 1 failed; 42 spans stored"
+        );
+        Counters::bump(&counters.skipped);
+        assert!(
+            progress_line(&counters, 42, Duration::ZERO)
+                .contains("0 batch runs (1 skipped: too many in flight); 1 failed")
         );
     }
 

@@ -233,3 +233,59 @@ impl AppSpan {
         self.cx.span().end();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry_sdk::trace::{InMemorySpanExporter, SimpleSpanProcessor};
+
+    /// The identity in baggage lands on the span and its children; other baggage does not.
+    #[test]
+    fn identity_from_baggage_on_every_span() {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(IdentityFromBaggage)
+            .with_span_processor(SimpleSpanProcessor::new(exporter.clone()))
+            .build();
+        let tracer = provider.tracer("test");
+        let made = identity("user-1", "acme", "conv-9");
+        assert_eq!(made.baggage().len(), 3);
+        assert_eq!(
+            made.baggage()
+                .get("gen_ai.conversation.id")
+                .map(|v| v.as_str()),
+            Some("conv-9")
+        );
+        let cx = Context::new().with_baggage([
+            KeyValue::new("user.id", "user-1"),
+            KeyValue::new("session.secret", "x"),
+            KeyValue::new("tenant.id", "acme"),
+            KeyValue::new("gen_ai.conversation.id", "conv-9"),
+        ]);
+        let parent = tracer.build_with_context(tracer.span_builder("parent"), &cx);
+        let parent_cx = cx.with_span(parent);
+        tracer
+            .build_with_context(tracer.span_builder("child"), &parent_cx)
+            .end();
+        parent_cx.span().end();
+        let spans = exporter.get_finished_spans().unwrap();
+        assert_eq!(spans.len(), 2);
+        for span in spans {
+            let attrs: Vec<(String, String)> = span
+                .attributes
+                .iter()
+                .map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                .collect();
+            assert_eq!(
+                attrs,
+                [
+                    ("user.id".to_owned(), "user-1".to_owned()),
+                    ("tenant.id".to_owned(), "acme".to_owned()),
+                    ("gen_ai.conversation.id".to_owned(), "conv-9".to_owned()),
+                ],
+                "{}",
+                span.name
+            );
+        }
+    }
+}
