@@ -23,7 +23,7 @@
 //! | `usage.partial` | info | an inference with input tokens but no output tokens, or the reverse |
 //! | `usage.inconsistent` | warning | cache tokens above input tokens, reasoning above output tokens (exclusive counts) |
 //! | `usage.not_expected` | info | usage on `fetch_response`, which reports none |
-//! | `time_to_first_chunk.missing` | info | a streaming inference without `gen_ai.response.time_to_first_chunk` |
+//! | `time_to_first_chunk.missing` | info | a successful streaming inference without `gen_ai.response.time_to_first_chunk` |
 //! | `value.conflict` | warning | two sources of one field disagree |
 //! | `dialect.non_otel` | info | attributes of another dialect (OpenInference, Vercel AI SDK, ...) |
 //!
@@ -691,8 +691,11 @@ fn usage(span: &Span, op: &str, genai: &flightdeck_model::GenAi, out: &mut Vec<F
             "fetch_response spans should not report token usage".to_owned(),
         ));
     }
+    // A stream that failed before its first chunk has no time to first chunk to report.
+    let failed = span.status.code == StatusCode::Error || attrs.contains(keys::ERROR_TYPE);
     if is_inference(op)
         && genai.streaming == Some(true)
+        && !failed
         && !attrs.contains(keys::RESPONSE_TIME_TO_FIRST_CHUNK)
     {
         out.push(Finding::new(

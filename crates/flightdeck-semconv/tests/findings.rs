@@ -419,6 +419,20 @@ fn usage_findings() {
         Some("gen_ai.response.time_to_first_chunk")
     )));
 
+    // The same stream failing before its first chunk (a 429): neither usage nor TTFT is due.
+    let failed = span(
+        "chat m",
+        SpanKind::Client,
+        &[
+            ("gen_ai.operation.name", s("chat")),
+            ("gen_ai.provider.name", s("openai")),
+            ("gen_ai.request.model", s("m")),
+            ("gen_ai.request.stream", b(true)),
+            ("error.type", s("rate_limit_exceeded")),
+        ],
+    );
+    assert_eq!(codes(&findings(&failed)), []);
+
     let exclusive = span(
         "chat m",
         SpanKind::Client,

@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, config_check, loadgen, mcp, querybench, serve};
+use flightdeck::{client, config, config_check, demo, loadgen, mcp, mock_llm, querybench, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -19,6 +19,17 @@ struct Cli {
 enum Command {
     /// Run the server: OTLP receivers, embedded store and HTTP API (no setup needed).
     Serve(config::Overrides),
+    /// Run the server with a mock LLM provider and a realistic instrumented workload (RAG,
+    /// agents with a queue hop, a batch job, failures) to explore the UI, API and MCP tools.
+    ///
+    /// Everything runs in this process with its own data directory; it prints where to look,
+    /// shows progress, and stops on Ctrl-C or after --duration.
+    Demo(demo::DemoArgs),
+    /// Run the mock LLM provider: OpenAI-compatible (/v1/chat/completions with streaming,
+    /// /v1/embeddings, /v1/models) and Anthropic-compatible (/v1/messages), with configurable
+    /// latency, time to first token, tokens per second, errors, 429s, timeouts and context
+    /// windows; deterministic for a seed.
+    MockLlm(mock_llm::MockLlmArgs),
     /// Search traces (newest first) on a running server.
     Search {
         #[command(flatten)]
@@ -172,6 +183,8 @@ fn main() -> anyhow::Result<()> {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(overrides) => serve::run(overrides.resolve()?).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::MockLlm(args) => mock_llm::run(&args).await,
         Command::Search {
             api,
             range,

@@ -150,6 +150,11 @@ impl Running {
         self.store.path()
     }
 
+    /// Spans written to the store by this run so far.
+    pub fn spans_written(&self) -> u64 {
+        self.runner.stats().snapshot().spans_written
+    }
+
     /// Stops accepting, finishes in-flight requests, writes everything queued, checkpoints the
     /// database. Returns how many spans and log records this run stored.
     pub async fn stop(mut self) -> anyhow::Result<(u64, u64)> {
