@@ -2,6 +2,7 @@
 //! stdio server, the load generator, the mock LLM provider and the demo. `main.rs` only parses
 //! arguments and dispatches here; tests start servers in-process through [`serve::start`].
 
+pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod config_check;

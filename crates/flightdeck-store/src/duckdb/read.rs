@@ -627,9 +627,18 @@ pub(crate) fn samples(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// What [`spans_of_traces`] reads of each span.
+pub(crate) enum Projection<'a> {
+    /// Everything.
+    Full,
+    /// No events; span attributes only on spans that carry one of these keys.
+    Structure(&'a [&'a str]),
+}
+
 pub(crate) fn spans_of_traces(
     conn: &Connection,
     trace_ids: &[TraceId],
+    projection: Projection<'_>,
 ) -> Result<Vec<Span>, StoreError> {
     if trace_ids.is_empty() {
         return Ok(Vec::new());
@@ -649,16 +658,130 @@ pub(crate) fn spans_of_traces(
     let (Some(start), Some(end)) = (start, end) else {
         return Ok(Vec::new());
     };
-    let mut params = vec![Value::BigInt(start), Value::BigInt(end)];
+    let mut params = Vec::new();
+    let columns = match projection {
+        Projection::Full => SPAN_READ_COLUMNS.to_owned(),
+        Projection::Structure(keys) => {
+            // The same column positions: the attributes text is kept whole (so it parses as
+            // usual) where a wanted key occurs in it, and events are not read.
+            let mut keep = String::from("false");
+            for key in keys {
+                keep.push_str(" OR contains(attributes, ?)");
+                let quoted =
+                    serde_json::to_string(key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                params.push(Value::Text(format!("{quoted}:")));
+            }
+            SPAN_READ_COLUMNS
+                .replace(
+                    " attributes,",
+                    &format!(" CASE WHEN {keep} THEN attributes ELSE '{{}}' END,"),
+                )
+                .replace(" events,", " CAST(NULL AS VARCHAR),")
+        }
+    };
+    params.extend([Value::BigInt(start), Value::BigInt(end)]);
     params.extend(ids);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? \
+        "SELECT {columns} FROM spans WHERE start_ns >= ? AND start_ns <= ? \
          AND trace_id IN ({placeholders}) ORDER BY start_ns, span_id"
     ))?;
     let raws = stmt
         .query_map(params_from_iter(params.iter()), span_from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     attach_resources(conn, raws)
+}
+
+pub(crate) fn traces_linking_to(
+    conn: &Connection,
+    trace_ids: &[TraceId],
+    range: TimeRange,
+    limit: usize,
+) -> Result<Vec<TraceId>, StoreError> {
+    if trace_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Links are stored as JSON; a linked trace appears as `"trace_id":"<hex>"` in the text.
+    let mut sql = Sql::new("SELECT DISTINCT trace_id FROM spans WHERE links IS NOT NULL");
+    range_clause(&mut sql, "start_ns", range);
+    sql.push(" AND (");
+    for (i, t) in trace_ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        let quoted = serde_json::to_string(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sql.push("contains(links, ?)")
+            .bind(format!("\"trace_id\":{quoted}"));
+    }
+    sql.push(") AND trace_id NOT IN (");
+    for (i, t) in trace_ids.iter().enumerate() {
+        sql.push(if i > 0 { ",?" } else { "?" })
+            .bind(Value::UHugeInt(t.to_int()));
+    }
+    sql.push(") ORDER BY trace_id LIMIT ?")
+        .bind(limit.clamp(1, 10_000) as i64);
+    let mut stmt = conn.prepare(&sql.text)?;
+    let ids = stmt
+        .query_map(params_from_iter(sql.params.iter()), |row| {
+            row.get::<_, u128>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.into_iter().filter_map(TraceId::from_int).collect())
+}
+
+/// Spans read per batch by [`retrieval_spans`] before their resources are attached.
+const RETRIEVAL_BATCH: usize = 1024;
+
+pub(crate) fn retrieval_spans(
+    conn: &Connection,
+    range: TimeRange,
+    filter: &SpanFilter,
+    limit: usize,
+    each: &mut dyn FnMut(Span),
+) -> Result<u64, StoreError> {
+    // `"retrieval":` only occurs in the GenAI JSON as the key of the retrieval view (a quote
+    // inside a string value is escaped).
+    let mut sql = Sql::new(&format!(
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE (gen_ai_operation = 'retrieval' \
+         OR contains(genai_json, '\"retrieval\":'))"
+    ));
+    range_clause(&mut sql, "start_ns", range);
+    span_filter_clauses(&mut sql, filter);
+    sql.push(" ORDER BY start_ns DESC, trace_id, span_id LIMIT ?")
+        .bind(limit.clamp(1, 1_000_000) as i64);
+    // Resources are read on a second connection while the first one streams the spans.
+    let side = conn.try_clone()?;
+    let mut resources: HashMap<u64, Arc<Resource>> = HashMap::new();
+    let mut handed = 0u64;
+    let mut flush = |batch: &mut Vec<RawSpan>| -> Result<(), StoreError> {
+        let missing: Vec<u64> = batch
+            .iter()
+            .map(|r| r.resource_id)
+            .filter(|id| !resources.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            resources.extend(load_resources(&side, missing)?);
+        }
+        for raw in batch.drain(..) {
+            let mut span = raw.span;
+            if let Some(resource) = resources.get(&raw.resource_id) {
+                span.resource = Arc::clone(resource);
+            }
+            handed += 1;
+            each(span);
+        }
+        Ok(())
+    };
+    let mut stmt = conn.prepare(&sql.text)?;
+    let rows = stmt.query_map(params_from_iter(sql.params.iter()), span_from_row)?;
+    let mut batch = Vec::with_capacity(RETRIEVAL_BATCH);
+    for raw in rows {
+        batch.push(raw?);
+        if batch.len() == RETRIEVAL_BATCH {
+            flush(&mut batch)?;
+        }
+    }
+    flush(&mut batch)?;
+    Ok(handed)
 }
 
 fn attach_resources(conn: &Connection, raws: Vec<RawSpan>) -> Result<Vec<Span>, StoreError> {
