@@ -1,10 +1,12 @@
-// The detail panel of the trace page: one span (GenAI fields, tokens, events, links, log records,
-// attributes, resource) or, with no span selected, the trace's totals. The header comes from the
-// span tree at once; the rest from the span's own request.
+// The detail panel of the trace page: one span (GenAI fields, tokens, cost, its messages as a chat,
+// retrieved documents, events, links, log records, attributes, resource) or, with no span
+// selected, the trace's totals. The header comes from the span tree at once; the rest from the
+// span's own request.
 
 import { h, replace } from './dom.js';
 import * as f from './format.js';
 import { attributes, chip, kv, round2, table, value } from './components.js';
+import { chatView, documentsView, hasMessages } from './chat.js';
 import { href } from './state.js';
 
 const MODEL_CALLS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
@@ -113,25 +115,32 @@ export function spanDetails(detail) {
           ? kv([['Total', f.cost(g.cost.total)], ['Priced as', g.cost.priced_as],
             ...[['Input', g.cost.input], ['Cache read', g.cost.cache_read], ['Cache write', g.cost.cache_write], ['Output', g.cost.output], ['Reasoning', g.cost.reasoning]]
               .map(([label, v]) => [label, f.cost(v)])])
-          : round2('Cost breakdown', 'Cost per call (input, cache read and write, output, reasoning) is computed at ingest from the model catalog in round 2.')));
+          : h('div', { class: 'notice', id: 'span-unpriced' },
+            Object.keys(g.usage ?? {}).length
+              ? [`Not priced: ${g.request_model ?? g.response_model ?? 'this model'} is not in the price catalog. `,
+                h('a', { href: href('/diagnostics', {}) }, 'Unpriced models'), ' lists every such model; add it to the pricing overrides file.']
+              : 'Not priced: the call reported no token usage.')));
     }
-    if ((MODEL_CALLS.has(op) && op !== 'embeddings') || op === 'invoke_agent' || op === 'execute_tool') {
-      parts.push(block('Messages',
-        round2('Chat view of messages, tool calls and results', 'Captured content will be shown as a conversation (system, user, assistant, tool calls and their results). Until then it is in the raw attributes (gen_ai.input.messages, gen_ai.output.messages, gen_ai.tool.call.*) and in the log records below.')));
-    }
-    if (op === 'retrieval' || g.retrieval) {
-      const r = g.retrieval;
-      parts.push(block('Retrieved documents',
-        r?.documents?.length
-          ? [kv([['Data source', r.data_source], ['Query', r.query], ['Top k', r.top_k]]),
-            table([
-              { label: '#', num: true, value: (d) => String(r.documents.indexOf(d) + 1) },
-              { label: 'Document', value: (d) => d.id, wrap: true },
-              { label: 'Score', num: true, value: (d) => (d.score == null ? null : d.score.toFixed(3)) },
-              { label: 'Content', value: (d) => (d.content ? value(d.content, { limit: 400 }) : null), wrap: true },
-            ], r.documents)]
-          : round2('Retrieved documents with scores', 'Documents and their relevance scores are extracted at ingest in round 2; until then they are in the raw attributes.')));
-    }
+  }
+
+  const content = detail.content ?? {};
+  const toolCall = op === 'execute_tool'
+    ? { name: g.tool_name, id: g.tool_call_id, arguments: s.attributes?.['gen_ai.tool.call.arguments'], result: s.attributes?.['gen_ai.tool.call.result'] }
+    : null;
+  const hasToolCall = toolCall && (toolCall.arguments !== undefined || toolCall.result !== undefined);
+  if (hasMessages(content) || hasToolCall) {
+    parts.push(block('Messages', chatView(content, { toolCall })));
+  } else if ((MODEL_CALLS.has(op) && op !== 'embeddings') || op === 'invoke_agent' || op === 'execute_tool') {
+    parts.push(block('Messages', h('div', { class: 'sub', id: 'span-no-content' },
+      'No content captured. Messages are stored only when the instrumentation sends them (for OpenTelemetry instrumentations: ',
+      h('code', null, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'), ').')));
+  }
+  const retrieval = content.retrieval ?? g.retrieval;
+  if (retrieval?.documents?.length) {
+    parts.push(block(`Retrieved documents (${retrieval.documents.length})`, documentsView(retrieval)));
+  } else if (op === 'retrieval') {
+    parts.push(block('Retrieved documents', h('div', { class: 'sub' },
+      'No documents captured: the retrieval reported none (gen_ai.retrieval.documents), or they were not sent.')));
   }
 
   parts.push(block(`Events (${s.events?.length ?? 0})`,
