@@ -219,7 +219,7 @@ describe('web UI', () => {
       'Input tokens\t1,200', 'of which cache read\t400', 'Output tokens\t345',
       'gen_ai.first_chunk', '+500 ms', 'link.reason', 'previous answer',
       'Log records (1)', 'gen_ai.client.inference.operation.details', 'answer sent to the user',
-      'Attributes (14)', 'gen_ai.input.messages', 'deployment.environment.name',
+      'Attributes (16)', 'gen_ai.input.messages', 'deployment.environment.name',
     ]) {
       assert.ok(panel.includes(expected.replace(/\t/g, ' ')), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
     }
@@ -229,9 +229,43 @@ describe('web UI', () => {
       'Cache read $0.000030', 'Output $0.00021']) {
       assert.ok(panel.includes(expected), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
     }
-    // Not built yet, and saying so rather than showing made-up data.
-    assert.match(panel, /Coming in round 2\s*Chat view of messages/);
+    // The messages as a chat: system instructions and the user's question from the span's
+    // attributes, the answer (a tool call) from the details log record, the offered tools folded.
+    const chat = page.locator('#span-chat');
+    assert.deepEqual(await chat.locator('.msg').evaluateAll((els) => els.map((e) => e.dataset.role)), ['system', 'user', 'assistant']);
+    assert.equal(await chat.locator('.msg.system .msg-text').innerText(), AGENT.systemPrompt);
+    assert.equal(await chat.locator('.msg.user .msg-text').innerText(), 'Where is my refund?');
+    const call = (await chat.locator('.msg.assistant').innerText()).replace(/\s+/g, ' ');
+    assert.match(call, /finish: tool_call/);
+    assert.match(call, new RegExp(`→ calls get_weather ${AGENT.toolCallId} \\{"city":"Paris"\\}`));
+    assert.match(await chat.locator('#tool-definitions summary').innerText(), /Tools offered to the model \(1\)/);
+    assert.match(await chat.locator('.chat-sources').innerText(), /output messages: inference details event/);
+    assert.equal(await page.locator('#span-panel [data-round2]').count(), 0, 'no placeholder left in the span panel');
+    await page.locator('#span-chat').scrollIntoViewIfNeeded();
     await shot(page, 'trace-span');
+
+    // The Anthropic call's messages arrived as OpenLLMetry indexed attributes: the tool result,
+    // then the answer, whose finish reason end_turn reads as stop.
+    await page.click(`.wf-row[data-span-id="${AGENT.claudeSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.claudeSpan}"] #span-chat`);
+    assert.deepEqual(await chat.locator('.msg').evaluateAll((els) => els.map((e) => e.dataset.role)), ['user', 'tool', 'assistant']);
+    assert.match(await chat.locator('.msg.tool').innerText(), new RegExp(`← result of ${AGENT.toolCallId}\\s+weather API timed out`));
+    assert.equal(await chat.locator('.msg.assistant .msg-text').innerText(), AGENT.answer);
+    assert.match(await chat.locator('.msg.assistant .msg-head').innerText(), /finish: stop/);
+    assert.match(await chat.locator('.chat-sources').innerText(), /OpenLLMetry indexed attributes/);
+    await page.locator('#span-chat').scrollIntoViewIfNeeded();
+    await shot(page, 'trace-span-chat');
+
+    // The retrieval's documents, in rank order with their scores.
+    await page.click(`.wf-row[data-span-id="${AGENT.retrievalSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.retrievalSpan}"] #retrieved-documents`);
+    const docs = await page.locator('#retrieved-documents li.doc').allInnerTexts();
+    assert.equal(docs.length, 2);
+    assert.match(docs[0], /doc-7\s+0\.910\s+Refunds are issued within 3 days\./);
+    assert.match(docs[1], /doc-2\s+0\.420/);
+    assert.match(await text(page, '#retrieved-documents'), /Data source\s+kb-support/);
+    await page.locator('#retrieved-documents').scrollIntoViewIfNeeded();
+    await shot(page, 'trace-span-retrieval');
 
     // The failing tool call shows its status and exception.
     await page.click(`.wf-row[data-span-id="${AGENT.toolSpan}"]`);
@@ -239,6 +273,8 @@ describe('web UI', () => {
     const tool = await text(page, '#span-panel');
     assert.match(tool, /upstream timeout/);
     assert.match(tool, /TimeoutError weather API timed out/);
+    // Its arguments, from its own gen_ai.tool.call.arguments, as the call in the chat.
+    assert.match((await text(page, '#span-chat')).replace(/\s+/g, ' '), /→ calls get_weather call_weather_1 \{"city":"Paris"\}/);
 
     // Keyboard: up from the tool call selects the model call before it.
     await page.keyboard.press('ArrowUp');
@@ -340,15 +376,36 @@ describe('web UI', () => {
     await page.close();
   });
 
-  test('diagnostics: ingest counters, rejection reasons, unpriced models', async () => {
+  test('diagnostics: ingest counters, rejection reasons, unpriced models, findings, pipeline', async () => {
     const page = await openPage();
     await visit(page, '/diagnostics');
     assert.match(await text(page, '#ingest-cards'), /Spans rejected\s+1\b/);
     assert.match(await text(page, '#recent-rejections'), /trace_id must be 16 bytes, got 2/);
     assert.match(await text(page, '#server-stats'), /Spans stored/);
     assert.match(await text(page, '#unpriced-models'), new RegExp(AGENT.unpricedModel));
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Conformance findings/);
+    // What each instrumentation sends: the fixture's scope, with its spans and captured content.
+    const fixtureRow = await page.locator('#instrumentations tr', { hasText: 'flightdeck-ui-fixture 1.0.0' })
+      .filter({ has: page.locator('td:first-child .sub', { hasText: /^ui-fixture$/ }) }).innerText();
+    assert.match(fixtureRow, /openllmetry/, 'the indexed attributes of the Anthropic call are a dialect');
+    // Conformance: the fixture's deprecated names (gen_ai.system, gen_ai.prompt.{i}.*) are
+    // warnings, with an example span that opens in its trace.
+    const scope = page.locator(`#conformance-findings .finding-scope[data-scope="flightdeck-ui-fixture"][data-service="${AGENT.service}"]`);
+    const row = scope.locator('tr', { hasText: 'attribute.deprecated' });
+    assert.match(await row.innerText(), /warning/);
+    const example = await row.locator('a').getAttribute('href');
+    assert.match(example, new RegExp(`^/traces/(${AGENT.trace1}|${AGENT.trace2})\\?(.*&)?span=[0-9a-f]{16}`));
+    // Loadgen's instrumentations are checked too, and every one is listed with a verdict.
+    assert.ok(await page.locator('#conformance-findings .finding-scope').count() >= 3);
+    // Pipeline: redaction is on by default (every rule listed), sampling and forwarding are off.
+    const redaction = await text(page, '#pipeline-redaction');
+    for (const rule of ['email', 'secret', 'card']) assert.match(redaction, new RegExp(rule));
+    assert.match(await text(page, '#pipeline-sampler'), /Sampling is off/);
+    assert.match(await text(page, '#pipeline-forwarders'), /No forwarding destination/);
     await shot(page, 'diagnostics');
+    await row.locator('a').click();
+    await ready(page);
+    const opened = new URL(page.url());
+    await page.waitForSelector(`#span-detail[data-span-id="${opened.searchParams.get('span')}"]`);
     page.check();
     await page.close();
   });

@@ -77,6 +77,8 @@ export function spanDetails(detail) {
     ['Dropped', [s.dropped_attributes_count ? `${s.dropped_attributes_count} attributes` : '', s.dropped_events_count ? `${s.dropped_events_count} events` : '', s.dropped_links_count ? `${s.dropped_links_count} links` : ''].filter(Boolean).join(', ') || null],
   ])];
 
+  // The cost follows the messages: on a model call, what was said matters first.
+  let costBlock = null;
   if (Object.keys(g).length) {
     const u = g.usage ?? {};
     const hasUsage = Object.keys(u).length > 0;
@@ -110,7 +112,7 @@ export function spanDetails(detail) {
       ].map(([label, v]) => [label, v === undefined || v === null ? null : f.int(v)]))) : null));
 
     if (MODEL_CALLS.has(op) || g.cost) {
-      parts.push(block('Cost',
+      costBlock = block('Cost',
         g.cost
           ? kv([['Total', f.cost(g.cost.total)], ['Priced as', g.cost.priced_as],
             ...[['Input', g.cost.input], ['Cache read', g.cost.cache_read], ['Cache write', g.cost.cache_write], ['Output', g.cost.output], ['Reasoning', g.cost.reasoning]]
@@ -119,7 +121,7 @@ export function spanDetails(detail) {
             Object.keys(g.usage ?? {}).length
               ? [`Not priced: ${g.request_model ?? g.response_model ?? 'this model'} is not in the price catalog. `,
                 h('a', { href: href('/diagnostics', {}) }, 'Unpriced models'), ' lists every such model; add it to the pricing overrides file.']
-              : 'Not priced: the call reported no token usage.')));
+              : 'Not priced: the call reported no token usage.'));
     }
   }
 
@@ -142,6 +144,7 @@ export function spanDetails(detail) {
     parts.push(block('Retrieved documents', h('div', { class: 'sub' },
       'No documents captured: the retrieval reported none (gen_ai.retrieval.documents), or they were not sent.')));
   }
+  if (costBlock) parts.push(costBlock);
 
   parts.push(block(`Events (${s.events?.length ?? 0})`,
     s.events?.length

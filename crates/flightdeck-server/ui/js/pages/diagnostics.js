@@ -177,7 +177,7 @@ function renderFindings(scopes) {
     const findings = [...scope.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.spans - a.spans);
     const counts = { error: 0, warning: 0, info: 0 };
     for (const x of findings) counts[x.severity] = (counts[x.severity] ?? 0) + 1;
-    return h('div', { class: 'finding-scope', dataset: { scope: scope.scope_name } },
+    return h('div', { class: 'finding-scope', dataset: { scope: scope.scope_name, service: scope.service } },
       h('div', { class: 'finding-head' },
         instrumentation(scope),
         h('span', { class: 'spacer' }),
