@@ -61,6 +61,67 @@ impl Params {
         found
     }
 
+    /// Removes the parameters whose name starts with `prefix` and returns them with the prefix
+    /// stripped (`a.model=x` → `model=x` for prefix `a.`).
+    pub fn split_prefix(&mut self, prefix: &str) -> Params {
+        let mut taken = Vec::new();
+        self.pairs.retain(|(k, v)| match k.strip_prefix(prefix) {
+            Some(rest) => {
+                taken.push((rest.to_owned(), v.clone()));
+                false
+            }
+            None => true,
+        });
+        Params { pairs: taken }
+    }
+
+    /// True when no parameter is left.
+    pub fn is_empty(&self) -> bool {
+        self.pairs.is_empty()
+    }
+
+    /// These parameters on top of `base`: a key given here replaces the same key of `base`
+    /// (any of `since`, `start`, `end` replaces all three), except `attr`, which adds up.
+    pub fn over(&self, base: &Params) -> Params {
+        const TIME: [&str; 3] = ["since", "start", "end"];
+        let has = |key: &str| self.pairs.iter().any(|(k, _)| k == key);
+        let own_time = TIME.iter().any(|k| has(k));
+        let mut pairs: Vec<(String, String)> = base
+            .pairs
+            .iter()
+            .filter(|(k, _)| {
+                if TIME.contains(&k.as_str()) {
+                    !own_time
+                } else {
+                    k == "attr" || !has(k)
+                }
+            })
+            .cloned()
+            .collect();
+        pairs.extend(self.pairs.iter().cloned());
+        Params { pairs }
+    }
+
+    /// A copy of the parameters.
+    pub fn duplicate(&self) -> Params {
+        Params {
+            pairs: self.pairs.clone(),
+        }
+    }
+
+    /// A number parameter within `[min, max]`.
+    pub fn f64_in(&mut self, key: &str, default: f64, min: f64, max: f64) -> Result<f64, ApiError> {
+        match self.take(key) {
+            None => Ok(default),
+            Some(v) => match v.parse::<f64>() {
+                Ok(x) if (min..=max).contains(&x) => Ok(x),
+                _ => Err(ApiError::BadRequest(format!(
+                    "`{key}` must be a number from {min} to {max}, got {v:?}"
+                ))),
+            },
+        }
+    }
+
     /// Fails on any parameter not taken.
     pub fn finish(self) -> Result<(), ApiError> {
         match self.pairs.first() {
@@ -233,6 +294,43 @@ mod tests {
         assert_eq!(parse_time("t", "1795301215000000000").unwrap(), ns);
         assert_eq!(parse_time("t", "2026-11-21T22:46:55Z").unwrap(), ns);
         assert!(parse_time("t", "yesterday").is_err());
+    }
+
+    /// Prefixed parameters split off; cohort keys replace shared ones (time keys as a group),
+    /// `attr` adds up.
+    #[test]
+    fn prefixed_cohort_parameters() {
+        let mut p = Params::parse(Some(
+            "since=1h&model=m&attr=k%3D1&a.model=x&a.start=5&b.attr=j%3D2",
+        ))
+        .unwrap();
+        let a = p.split_prefix("a.");
+        let b = p.split_prefix("b.");
+        assert_eq!(
+            a.over(&p).pairs,
+            vec![
+                ("attr".to_owned(), "k=1".to_owned()),
+                ("model".to_owned(), "x".to_owned()),
+                ("start".to_owned(), "5".to_owned()),
+            ]
+        );
+        assert_eq!(
+            b.over(&p).pairs,
+            vec![
+                ("since".to_owned(), "1h".to_owned()),
+                ("model".to_owned(), "m".to_owned()),
+                ("attr".to_owned(), "k=1".to_owned()),
+                ("attr".to_owned(), "j=2".to_owned()),
+            ]
+        );
+        assert_eq!(p.pairs.len(), 3);
+        let mut q = Params::parse(Some("alpha=2")).unwrap();
+        assert!(
+            q.f64_in("alpha", 0.01, 0.0, 0.5)
+                .unwrap_err()
+                .to_string()
+                .contains("`alpha`")
+        );
     }
 
     /// Unknown parameters and malformed filters are refused with the parameter named.

@@ -119,6 +119,27 @@ pub trait Store: Writer {
     /// All spans of the given traces (for analyses across traces), by start time.
     fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError>;
 
+    /// Traces other than `trace_ids` with a span starting in `range` that links to a span of one
+    /// of `trace_ids` (the consumers of messages those traces produced, batch jobs over them),
+    /// sorted by id, at most `limit`: the other direction of [`Span::links`].
+    fn traces_linking_to(
+        &self,
+        trace_ids: &[TraceId],
+        range: TimeRange,
+        limit: usize,
+    ) -> Result<Vec<TraceId>, StoreError>;
+
+    /// Retrieval spans (operation `retrieval`, or with a retrieval view) starting in `range`
+    /// and matching the filter, newest first, at most `limit`; each is handed to `each` in
+    /// turn, so callers that aggregate keep memory bounded. Returns how many were handed over.
+    fn retrieval_spans(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+        each: &mut dyn FnMut(Span),
+    ) -> Result<u64, StoreError>;
+
     /// GenAI analytics: breakdowns by any dimensions, optionally as a time series.
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError>;
 

@@ -781,3 +781,99 @@ fn reprice_updates_costs_and_totals() {
     let again = store.reprice(all, &price).unwrap();
     assert_eq!(again.spans_updated, 0);
 }
+
+/// Traces linking to a trace are found through their span links (the consumer side of a queue
+/// hop), excluding the given traces, within the range and up to the limit.
+#[test]
+fn traces_linking_to_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    // The fixture's spans of traces 1, 2 and 3 all link to trace 99.
+    fixture(&store);
+    let mut producer = span(99, 9, None, 0, 10, &resource("producer"), None, false);
+    producer.links.clear();
+    store.write(&[WriteBatch::from_spans(&[producer])]).unwrap();
+
+    let found = store.traces_linking_to(&[tid(99)], range(), 10).unwrap();
+    assert_eq!(found, vec![tid(1), tid(2), tid(3)]);
+    // The given traces are left out, the limit holds, and nothing links to trace 1.
+    let found = store
+        .traces_linking_to(&[tid(99), tid(2)], range(), 2)
+        .unwrap();
+    assert_eq!(found, vec![tid(1), tid(3)]);
+    assert!(
+        store
+            .traces_linking_to(&[tid(1)], range(), 10)
+            .unwrap()
+            .is_empty()
+    );
+    // Trace 3 starts at T0 + 3 s; a range ending before it leaves it out.
+    let early = TimeRange {
+        start_ns: T0 as i64,
+        end_ns: (T0 + 2_500 * MS) as i64,
+    };
+    assert_eq!(
+        store.traces_linking_to(&[tid(99)], early, 10).unwrap(),
+        vec![tid(1), tid(2)]
+    );
+}
+
+/// Retrieval spans (by operation or by retrieval view) come newest first with their resource,
+/// filtered and limited; other spans are not handed over.
+#[test]
+fn retrieval_spans_newest_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let rag = resource("rag");
+    let mut by_operation = span(
+        5,
+        1,
+        None,
+        100,
+        30,
+        &rag,
+        Some(("retrieval", "-", 0, 0)),
+        false,
+    );
+    by_operation.genai.request_model = None;
+    let mut by_view = span(5, 2, None, 200, 40, &rag, None, false);
+    by_view.genai.retrieval = Some(Retrieval {
+        data_source: Some("kb".into()),
+        ..Retrieval::default()
+    });
+    let mut other_service = span(6, 3, None, 300, 50, &resource("api"), None, false);
+    other_service.genai.retrieval = Some(Retrieval::default());
+    store
+        .write(&[WriteBatch::from_spans(&[
+            by_operation,
+            by_view,
+            other_service,
+        ])])
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let n = store
+        .retrieval_spans(range(), &SpanFilter::default(), 100, &mut |s| {
+            seen.push((s.span_id, s.resource.service_name().to_owned()))
+        })
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(
+        seen,
+        vec![
+            (sid(3), "api".to_owned()),
+            (sid(2), "rag".to_owned()),
+            (sid(1), "rag".to_owned())
+        ]
+    );
+    let filter = SpanFilter {
+        service: Some("rag".into()),
+        ..SpanFilter::default()
+    };
+    let mut seen = Vec::new();
+    let n = store
+        .retrieval_spans(range(), &filter, 1, &mut |s| seen.push(s.span_id))
+        .unwrap();
+    assert_eq!((n, seen), (1, vec![sid(2)]));
+}

@@ -35,7 +35,7 @@ pub struct RangeArgs {
 }
 
 impl RangeArgs {
-    fn push(&self, q: &mut Vec<(String, String)>) {
+    pub(crate) fn push(&self, q: &mut Vec<(String, String)>) {
         push_opt(q, "since", &self.since);
         push_opt(q, "start", &self.start);
         push_opt(q, "end", &self.end);
@@ -93,7 +93,7 @@ pub struct FilterArgs {
 }
 
 impl FilterArgs {
-    fn push(&self, q: &mut Vec<(String, String)>) {
+    pub(crate) fn push(&self, q: &mut Vec<(String, String)>) {
         push_opt(q, "service", &self.service);
         push_opt(q, "name", &self.name);
         push_opt(q, "status", &self.status);
@@ -114,7 +114,7 @@ impl FilterArgs {
     }
 }
 
-fn push_opt(q: &mut Vec<(String, String)>, key: &str, value: &Option<String>) {
+pub(crate) fn push_opt(q: &mut Vec<(String, String)>, key: &str, value: &Option<String>) {
     if let Some(v) = value {
         q.push((key.into(), v.clone()));
     }
@@ -172,14 +172,14 @@ pub async fn post(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyh
     Ok(body)
 }
 
-fn table(header: &[&str]) -> Table {
+pub(crate) fn table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_header(header.to_vec());
     t
 }
 
-fn text(v: &Value) -> String {
+pub(crate) fn text(v: &Value) -> String {
     match v {
         Value::Null => "-".into(),
         Value::String(s) => s.clone(),
@@ -192,7 +192,7 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn ns_to_time(v: &Value) -> String {
+pub(crate) fn ns_to_time(v: &Value) -> String {
     v.as_i64()
         .map(|ns| {
             humantime::format_rfc3339_millis(
@@ -203,7 +203,11 @@ fn ns_to_time(v: &Value) -> String {
         .unwrap_or_else(|| "-".into())
 }
 
-fn print(api: &ApiArgs, body: &Value, render: impl FnOnce(&Value) -> String) -> anyhow::Result<()> {
+pub(crate) fn print(
+    api: &ApiArgs,
+    body: &Value,
+    render: impl FnOnce(&Value) -> String,
+) -> anyhow::Result<()> {
     let out = if api.json {
         serde_json::to_string_pretty(body)?
     } else {

@@ -2,6 +2,7 @@
 //! stdio server and the load generator. `main.rs` only parses arguments and dispatches here; tests start servers in-process
 //! through [`serve::start`].
 
+pub mod analysis;
 pub mod client;
 pub mod config;
 pub mod config_check;

@@ -1,7 +1,7 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
-use flightdeck::{client, config, config_check, loadgen, mcp, querybench, serve};
+use flightdeck::{analysis, client, config, config_check, loadgen, mcp, querybench, serve};
 
 /// Flightdeck: OpenTelemetry-native observability for LLM applications and agents.
 ///
@@ -100,6 +100,28 @@ enum Command {
         /// Show this conversation (`gen_ai.conversation.id`) instead of listing.
         id: Option<String>,
     },
+    /// Compare two cohorts of model calls (model vs model, version vs version, window vs
+    /// window): latency, TTFT, tokens, cost and error rate, each with a verdict on whether the
+    /// difference is beyond noise.
+    ///
+    /// Examples:
+    ///   flightdeck compare --since 24h --a model=gpt-4o --b model=gpt-4o-mini
+    ///   flightdeck compare --operation chat --a service_version=1.4.0 --b service_version=1.5.0
+    ///   flightdeck compare --a since=2h --a end=2026-11-21T10:00:00Z --b since=1h
+    #[command(verbatim_doc_comment)]
+    Compare(analysis::CompareArgs),
+    /// Show what changed between two traces: spans added and missing, slower and faster, token,
+    /// cost, status and model changes.
+    Diff(analysis::DiffArgs),
+    /// Show the agent workflow graph (agents, workflows, tools, model calls, retrievals; who
+    /// invoked whom, how often, how long, how many failed) with loops, agent cycles and stalls:
+    /// of one trace, or merged over the traces of a time range.
+    ///
+    /// Examples:
+    ///   flightdeck agents 4bf92f3577b34da6a3ce929d0e0e4736
+    ///   flightdeck agents --since 24h --agent planner --focus agent:planner
+    #[command(verbatim_doc_comment)]
+    Agents(analysis::AgentsArgs),
     /// Model prices: look up a model, list unpriced models, recompute stored costs.
     Pricing {
         #[command(flatten)]
@@ -192,6 +214,9 @@ async fn run(command: Command) -> anyhow::Result<()> {
             filter,
             id,
         } => client::conversations(&api, &range, &filter, id).await,
+        Command::Compare(args) => analysis::compare(&args).await,
+        Command::Diff(args) => analysis::diff(&args).await,
+        Command::Agents(args) => analysis::agents(&args).await,
         Command::Pricing { api, command } => client::pricing(&api, &command).await,
         Command::Stats { api } => client::stats(&api).await,
         Command::Loadgen(args) => loadgen::run(args).await,

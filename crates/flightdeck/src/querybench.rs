@@ -35,10 +35,51 @@ async fn discover(api: &ApiArgs) -> anyhow::Result<Vec<(String, String)>> {
             "the store has no traces in the last 30 days; load some first (flightdeck loadgen)",
         )?
         .to_owned();
+    // The previous trace, for the diff (the same one when there is only one).
+    let cursor = traces["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let previous = get(
+        api,
+        "/api/v1/traces",
+        &[
+            since[0].clone(),
+            ("limit".into(), "1".into()),
+            ("cursor".into(), cursor.clone()),
+        ],
+    )
+    .await;
+    let trace_b = match (&previous, cursor.is_empty()) {
+        (Ok(body), false) => body["traces"][0]["trace_id"]
+            .as_str()
+            .unwrap_or(&trace_id)
+            .to_owned(),
+        _ => trace_id.clone(),
+    };
     let models = get(api, "/api/v1/models", &since).await?;
     let model = models["models"][0]["model"]
         .as_str()
         .unwrap_or("gpt-4o")
+        .to_owned();
+    let model_b = models["models"][1]["model"]
+        .as_str()
+        .unwrap_or(&model)
+        .to_owned();
+    let agents = get(
+        api,
+        "/api/v1/analytics",
+        &[
+            since[0].clone(),
+            ("group_by".into(), "agent".into()),
+            ("operation".into(), "invoke_agent".into()),
+            ("limit".into(), "1".into()),
+        ],
+    )
+    .await?;
+    let agent = agents["rows"][0]["group"]["agent"]
+        .as_str()
+        .unwrap_or("planner")
         .to_owned();
     let conversations = get(
         api,
@@ -52,7 +93,10 @@ async fn discover(api: &ApiArgs) -> anyhow::Result<Vec<(String, String)>> {
         .to_owned();
     Ok(vec![
         ("trace_id".into(), trace_id),
+        ("trace_b".into(), trace_b),
         ("model".into(), model),
+        ("model_b".into(), model_b),
+        ("agent".into(), agent),
         ("conversation".into(), conversation),
     ])
 }
@@ -76,6 +120,13 @@ fn suite(found: &[(String, String)]) -> Vec<(String, String, Query)> {
             .collect::<Vec<_>>()
     };
     let model = value("model");
+    let (trace, trace_b) = (value("trace_id"), value("trace_b"));
+    let hour_ago = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos()
+        .saturating_sub(3_600_000_000_000))
+    .to_string();
     vec![
         (
             "trace by id".into(),
@@ -162,6 +213,59 @@ fn suite(found: &[(String, String)]) -> Vec<(String, String, Query)> {
             "/api/v1/models/unpriced".into(),
             vec![],
         ),
+        (
+            "trace tree with critical path".into(),
+            format!("/api/v1/traces/{trace}/tree"),
+            vec![],
+        ),
+        (
+            "agent graph of a trace (links followed)".into(),
+            format!("/api/v1/traces/{trace}/agents"),
+            vec![],
+        ),
+        (
+            "RAG view of a trace".into(),
+            format!("/api/v1/traces/{trace}/rag"),
+            vec![],
+        ),
+        (
+            "diff of two traces".into(),
+            "/api/v1/diff".into(),
+            q(&[("a", &trace_b), ("b", &trace)]),
+        ),
+        (
+            "agent graph, newest 100 traces, last 24 h".into(),
+            "/api/v1/agents".into(),
+            q(&[("since", "24h")]),
+        ),
+        (
+            "agent graph of one agent, newest 1000, 24 h".into(),
+            "/api/v1/agents".into(),
+            q(&[
+                ("since", "24h"),
+                ("agent", &value("agent")),
+                ("limit", "1000"),
+            ]),
+        ),
+        (
+            "retrieval stats, newest 10,000, last 24 h".into(),
+            "/api/v1/retrieval".into(),
+            q(&[("since", "24h")]),
+        ),
+        (
+            "compare two models, last 24 h".into(),
+            "/api/v1/compare".into(),
+            q(&[
+                ("since", "24h"),
+                ("a.model", &model),
+                ("b.model", &value("model_b")),
+            ]),
+        ),
+        (
+            "compare last hour with the one before".into(),
+            "/api/v1/compare".into(),
+            q(&[("a.since", "1h"), ("a.end", &hour_ago), ("b.since", "1h")]),
+        ),
     ]
 }
 
@@ -214,14 +318,32 @@ pub async fn run(args: QuerybenchArgs) -> anyhow::Result<()> {
 }
 
 fn describe(body: &Value) -> String {
+    if let Some(nodes) = body["graph"]["nodes"].as_array() {
+        return format!(
+            "{} nodes, {} edges",
+            nodes.len(),
+            body["graph"]["edges"].as_array().map_or(0, Vec::len)
+        );
+    }
+    if body["comparison"].is_object() {
+        let c = &body["comparison"];
+        return format!("{} vs {} calls", c["a_requests"], c["b_requests"]);
+    }
+    if body["matched"].is_u64() {
+        return format!("{} spans matched", body["matched"]);
+    }
+    if body["overall"].is_object() {
+        return format!("{} retrievals", body["overall"]["retrievals"]);
+    }
     for key in [
+        "spans",
         "traces",
         "rows",
         "models",
         "services",
         "operations",
         "conversations",
-        "spans",
+        "generations",
     ] {
         if let Some(items) = body[key].as_array() {
             return format!("{} {key}", items.len());

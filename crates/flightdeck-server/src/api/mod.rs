@@ -1,12 +1,15 @@
 //! API areas, one module each.
 
+pub mod agents;
 pub mod catalog;
+pub mod compare;
 pub mod conversations;
 pub mod diagnostics;
 pub mod genai;
 pub mod health;
 pub mod pipeline;
 pub mod pricing;
+pub mod rag;
 pub mod traces;
 
 use axum::Router;
@@ -26,6 +29,12 @@ pub fn router() -> Router<AppState> {
             "/api/v1/traces/{trace_id}/spans/{span_id}",
             get(traces::get_span),
         )
+        .route("/api/v1/traces/{trace_id}/agents", get(agents::trace_graph))
+        .route("/api/v1/traces/{trace_id}/rag", get(rag::trace_rag))
+        .route("/api/v1/agents", get(agents::range_graph))
+        .route("/api/v1/retrieval", get(rag::retrieval_stats))
+        .route("/api/v1/compare", get(compare::compare))
+        .route("/api/v1/diff", get(compare::diff))
         .route("/api/v1/services", get(catalog::services))
         .route("/api/v1/operations", get(catalog::operations))
         .route("/api/v1/models", get(catalog::models))

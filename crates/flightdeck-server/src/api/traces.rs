@@ -1,4 +1,4 @@
-//! Traces: search, and one trace as a tree.
+//! Traces: search, and one trace as a tree with its critical path.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
+use flightdeck_analysis::CriticalPath;
 use flightdeck_model::{Resource, Span, SpanId, TraceId};
 use flightdeck_store::{Cursor, TraceQuery};
 use serde::Serialize;
@@ -237,6 +238,7 @@ fn trace_json(trace_id: TraceId, spans: &[Span], logs: Vec<flightdeck_model::Log
         "resources": resources,
         "spans": nodes,
         "logs": logs,
+        "critical_path": flightdeck_analysis::critical_path(spans),
     })
 }
 
@@ -329,7 +331,7 @@ struct SpanDetail<'a> {
     duration_ms: f64,
 }
 
-fn parse_trace_id(text: &str) -> Result<TraceId, ApiError> {
+pub(crate) fn parse_trace_id(text: &str) -> Result<TraceId, ApiError> {
     text.parse()
         .map_err(|e| ApiError::BadRequest(format!("invalid trace id {text:?}: {e}")))
 }
@@ -349,6 +351,8 @@ pub struct TreeView {
     /// Log records with no span, or with a span that is not stored (at most 200).
     loose_logs: Vec<flightdeck_model::LogRecord>,
     loose_log_count: usize,
+    /// The chain of spans that determined the trace's latency.
+    critical_path: CriticalPath,
 }
 
 /// One span in a [`TreeView`]: identity, timing, status and the GenAI fields operators scan for,
@@ -466,6 +470,7 @@ impl TreeView {
             }
         }
         let error_count = spans.iter().filter(|s| s.is_error()).count();
+        let critical_path = flightdeck_analysis::critical_path(&spans);
         let order = tree_order(&spans);
         let mut slots: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
         let nodes = order
@@ -502,6 +507,7 @@ impl TreeView {
             spans: nodes,
             loose_logs,
             loose_log_count,
+            critical_path,
         }
     }
 }

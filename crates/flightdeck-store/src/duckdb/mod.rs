@@ -260,6 +260,25 @@ impl Store for DuckDbStore {
         self.with_reader(|conn| read::spans_of_traces(conn, trace_ids))
     }
 
+    fn traces_linking_to(
+        &self,
+        trace_ids: &[TraceId],
+        range: TimeRange,
+        limit: usize,
+    ) -> Result<Vec<TraceId>, StoreError> {
+        self.with_reader(|conn| read::traces_linking_to(conn, trace_ids, range, limit))
+    }
+
+    fn retrieval_spans(
+        &self,
+        range: TimeRange,
+        filter: &SpanFilter,
+        limit: usize,
+        each: &mut dyn FnMut(Span),
+    ) -> Result<u64, StoreError> {
+        self.with_reader(|conn| read::retrieval_spans(conn, range, filter, limit, each))
+    }
+
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
         self.with_reader(|conn| analytics::analytics(conn, query))
     }

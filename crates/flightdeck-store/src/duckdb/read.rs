@@ -661,6 +661,99 @@ pub(crate) fn spans_of_traces(
     attach_resources(conn, raws)
 }
 
+pub(crate) fn traces_linking_to(
+    conn: &Connection,
+    trace_ids: &[TraceId],
+    range: TimeRange,
+    limit: usize,
+) -> Result<Vec<TraceId>, StoreError> {
+    if trace_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Links are stored as JSON; a linked trace appears as `"trace_id":"<hex>"` in the text.
+    let mut sql = Sql::new("SELECT DISTINCT trace_id FROM spans WHERE links IS NOT NULL");
+    range_clause(&mut sql, "start_ns", range);
+    sql.push(" AND (");
+    for (i, t) in trace_ids.iter().enumerate() {
+        if i > 0 {
+            sql.push(" OR ");
+        }
+        let quoted = serde_json::to_string(t).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sql.push("contains(links, ?)")
+            .bind(format!("\"trace_id\":{quoted}"));
+    }
+    sql.push(") AND trace_id NOT IN (");
+    for (i, t) in trace_ids.iter().enumerate() {
+        sql.push(if i > 0 { ",?" } else { "?" })
+            .bind(Value::UHugeInt(t.to_int()));
+    }
+    sql.push(") ORDER BY trace_id LIMIT ?")
+        .bind(limit.clamp(1, 10_000) as i64);
+    let mut stmt = conn.prepare(&sql.text)?;
+    let ids = stmt
+        .query_map(params_from_iter(sql.params.iter()), |row| {
+            row.get::<_, u128>(0)
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ids.into_iter().filter_map(TraceId::from_int).collect())
+}
+
+/// Spans read per batch by [`retrieval_spans`] before their resources are attached.
+const RETRIEVAL_BATCH: usize = 1024;
+
+pub(crate) fn retrieval_spans(
+    conn: &Connection,
+    range: TimeRange,
+    filter: &SpanFilter,
+    limit: usize,
+    each: &mut dyn FnMut(Span),
+) -> Result<u64, StoreError> {
+    // `"retrieval":` only occurs in the GenAI JSON as the key of the retrieval view (a quote
+    // inside a string value is escaped).
+    let mut sql = Sql::new(&format!(
+        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE (gen_ai_operation = 'retrieval' \
+         OR contains(genai_json, '\"retrieval\":'))"
+    ));
+    range_clause(&mut sql, "start_ns", range);
+    span_filter_clauses(&mut sql, filter);
+    sql.push(" ORDER BY start_ns DESC, trace_id, span_id LIMIT ?")
+        .bind(limit.clamp(1, 1_000_000) as i64);
+    // Resources are read on a second connection while the first one streams the spans.
+    let side = conn.try_clone()?;
+    let mut resources: HashMap<u64, Arc<Resource>> = HashMap::new();
+    let mut handed = 0u64;
+    let mut flush = |batch: &mut Vec<RawSpan>| -> Result<(), StoreError> {
+        let missing: Vec<u64> = batch
+            .iter()
+            .map(|r| r.resource_id)
+            .filter(|id| !resources.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            resources.extend(load_resources(&side, missing)?);
+        }
+        for raw in batch.drain(..) {
+            let mut span = raw.span;
+            if let Some(resource) = resources.get(&raw.resource_id) {
+                span.resource = Arc::clone(resource);
+            }
+            handed += 1;
+            each(span);
+        }
+        Ok(())
+    };
+    let mut stmt = conn.prepare(&sql.text)?;
+    let rows = stmt.query_map(params_from_iter(sql.params.iter()), span_from_row)?;
+    let mut batch = Vec::with_capacity(RETRIEVAL_BATCH);
+    for raw in rows {
+        batch.push(raw?);
+        if batch.len() == RETRIEVAL_BATCH {
+            flush(&mut batch)?;
+        }
+    }
+    flush(&mut batch)?;
+    Ok(handed)
+}
+
 fn attach_resources(conn: &Connection, raws: Vec<RawSpan>) -> Result<Vec<Span>, StoreError> {
     let resources = load_resources(conn, raws.iter().map(|r| r.resource_id))?;
     Ok(raws
