@@ -5,7 +5,7 @@
 
 import { h, replace } from './dom.js';
 import * as f from './format.js';
-import { attributes, chip, kv, round2, table, value } from './components.js';
+import { attributes, chip, kv, table, value } from './components.js';
 import { chatView, documentsView, hasMessages } from './chat.js';
 import { href } from './state.js';
 
@@ -231,8 +231,31 @@ export function tracePanel(trace) {
       { label: 'Tokens in / out', num: true, value: (r) => `${f.compact(r.input)} / ${f.compact(r.output)}` },
       { label: 'Time', num: true, value: (r) => f.duration(r.ms) },
     ], [...byModel.values()])) : null,
-    block('Critical path', round2('Critical path', 'The chain of spans that determined the trace\'s duration will be highlighted in the waterfall in round 2.')),
+    block('Critical path', criticalPath(trace)),
     block(`Log records not tied to a span (${looseCount})`,
       loose.length ? loose.map((log) => logRecord(log, trace.start_ns)) : h('div', { class: 'loading' }, 'none'),
       looseCount > loose.length ? h('div', { class: 'sub' }, `${looseCount - loose.length} more not shown`) : null));
+}
+
+/** Spans listed in the trace panel's critical path, the largest contributions first. */
+const PATH_ROWS = 12;
+
+/** The spans on the critical path with the time each one spent on it (clickable). */
+function criticalPath(trace) {
+  const cp = trace.critical_path;
+  if (!cp?.spans?.length) return h('div', { class: 'loading' }, 'none (the trace has no timing)');
+  const rows = [...cp.spans].sort((a, b) => b.self_ns - a.self_ns);
+  const shown = rows.slice(0, PATH_ROWS);
+  return h('div', { id: 'critical-path' },
+    h('p', { class: 'sub', style: { margin: '0 0 6px' } },
+      `${f.int(cp.spans.length)} span${cp.spans.length === 1 ? '' : 's'} explain the ${f.durationNs(cp.total_ns)} end to end`,
+      cp.unattributed_ns ? `; ${f.durationNs(cp.unattributed_ns)} between roots is covered by no span` : '',
+      '. Their own time on the path:'),
+    table([
+      { label: 'Span', wrap: true, value: (r) => [h('a', { href: '#', dataset: { selectSpan: r.span_id } }, r.name), r.operation && !r.name.startsWith(r.operation) ? [' ', chip(r.operation, 'op')] : null,
+        h('div', { class: 'sub' }, r.service)] },
+      { label: 'On path', num: true, value: (r) => f.durationNs(r.self_ns) },
+      { label: 'Share', num: true, value: (r) => [h('span', { class: 'cp-bar' }, h('span', { style: { width: `${Math.min(100, 100 * r.share)}%` } })), f.pct(r.share, 0)] },
+    ], shown),
+    rows.length > shown.length ? h('div', { class: 'sub' }, `${f.int(rows.length - shown.length)} more spans with smaller shares`) : null);
 }

@@ -84,6 +84,11 @@ export function mount(root, ctx) {
     else detailTimer = setTimeout(fetchDetail, DETAIL_DELAY_MS);
   }
 
+  /** The critical path is shown unless the URL says `cp=0`. */
+  function showCriticalPath() {
+    return ctx.params.get('cp') !== '0';
+  }
+
   function selectSpan(i) {
     ctx.setParams({ span: i >= 0 ? trace.spans[i].span_id : null });
     showPanel(i);
@@ -120,6 +125,8 @@ export function mount(root, ctx) {
         h('span', { id: 'trace-span-count' }, `${f.int(trace.span_count)} spans`),
         errors ? chip(`${f.int(errors)} error${errors === 1 ? '' : 's'}`, 'error') : chip('no errors', 'ok'),
         h('span', null, trace.services.join(', ')),
+        h('a', { href: href('/agents', { trace: trace.trace_id }), id: 'trace-agent-graph' }, 'agent graph'),
+        h('a', { href: href('/compare', { trace_a: trace.trace_id }), id: 'trace-compare' }, 'compare with another trace'),
         h('a', { href: href('/traces', {}) }, '← traces')));
 
     const waterfallEl = h('div', { style: { display: 'contents' } });
@@ -149,8 +156,17 @@ export function mount(root, ctx) {
       h('button', { type: 'button', onclick: () => waterfall.collapseAll(true) }, 'Collapse all'),
       h('button', { type: 'button', onclick: () => waterfall.collapseAll(false) }, 'Expand all'),
       h('span', { class: 'spacer' }),
-      h('label', { class: 'wf-legend', title: 'Highlighting the critical path arrives in round 2' },
-        h('input', { type: 'checkbox', disabled: true }), 'Critical path', h('span', { class: 'badge soon' }, 'round 2')),
+      h('label', { class: 'wf-legend', title: 'The chain of spans that determined the trace\'s duration' },
+        h('input', {
+          type: 'checkbox',
+          id: 'critical-path-toggle',
+          checked: showCriticalPath(),
+          onchange: (e) => {
+            ctx.setParams({ cp: e.target.checked ? null : '0' });
+            waterfall.setCriticalPath(e.target.checked);
+          },
+        }),
+        h('span', { class: 'wf-cp-key' }), 'Critical path'),
       model.services.size > 1 ? h('span', { class: 'wf-legend' }, [...model.services].slice(0, 6).map(([svc, color]) =>
         h('span', null, h('span', { class: 'wf-dot', style: { background: color, display: 'inline-block', marginRight: '4px' } }), svc))) : null);
     const wf = h('div', { class: 'wf', id: 'waterfall' }, tools, waterfallEl);
@@ -165,7 +181,7 @@ export function mount(root, ctx) {
     replace(body, h('div', { class: 'trace-layout' }, wf, panel));
     body.className = '';
     waterfall?.destroy();
-    waterfall = new Waterfall(waterfallEl, model, { onSelect: selectSpan });
+    waterfall = new Waterfall(waterfallEl, model, { onSelect: selectSpan, criticalPath: showCriticalPath() });
   }
 
   async function load() {
