@@ -208,6 +208,33 @@ describe('web UI', () => {
     // The model call ran from 130 ms to 1,330 ms into the trace.
     assert.match(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"]`).innerText(), /1\.20 s/);
 
+    // The critical path: the agent's steps ran one after the other, so all six spans are on it.
+    // Walking back from the root's end (2,500 ms): root 2,490–2,500 and 0–10, agent 2,400–2,490,
+    // 1,600–1,610, 1,330–1,340, 120–130 and 10–20 (130 ms), claude 1,610–2,400 (790 ms), tool
+    // 1,340–1,600 (260 ms), chat 130–1,330 (1,200 ms), retrieval 20–120 (100 ms).
+    assert.equal(await page.locator('.wf-row.on-path').count(), 6);
+    const path = await page.locator('#critical-path tbody tr').allInnerTexts();
+    assert.deepEqual(path.map((r) => r.replace(/\s+/g, ' ').trim()), [
+      'chat gpt-4o-mini ui-fixture 1.20 s 48%',
+      'chat claude-sonnet-4-5 ui-fixture 790 ms 32%',
+      'execute_tool get_weather ui-fixture 260 ms 10%',
+      'invoke_agent support ui-fixture 130 ms 5%',
+      'retrieval kb-support ui-fixture 100 ms 4%',
+      'POST /v1/answer ui-fixture 20.0 ms 1%',
+    ]);
+    assert.match(await text(page, '#critical-path'), /6 spans explain the 2\.50 s end to end/);
+    await shot(page, 'trace-critical-path');
+    // Switched off, it is kept in the URL; clicking a span on the path selects it.
+    await page.click('#critical-path-toggle');
+    assert.equal(await page.isChecked('#critical-path-toggle'), false);
+    assert.equal(await page.locator('.wf-row.on-path').count(), 0);
+    assert.equal(new URL(page.url()).searchParams.get('cp'), '0');
+    await page.click('#critical-path-toggle');
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row.on-path').length === 6);
+    assert.equal(new URL(page.url()).searchParams.get('cp'), null);
+    await page.click('#critical-path a:text("retrieval kb-support")');
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.retrievalSpan}"]`);
+
     // Into the model call: the GenAI fields, tokens, events, links and log record.
     await page.click(`.wf-row[data-span-id="${AGENT.chatSpan}"]`);
     await page.waitForSelector(`#span-detail[data-span-id="${AGENT.chatSpan}"]`);
@@ -359,19 +386,94 @@ describe('web UI', () => {
     await page.close();
   });
 
-  test('agents, compare: real tables where the API has data, round 2 clearly marked', async () => {
+  test('agents: workflow graph of a trace and of the range, with findings; the tables', async () => {
     const page = await openPage();
     await visit(page, '/agents');
     assert.match(await text(page, '#agents-table'), /support/);
     assert.match(await text(page, '#agent-tools-table'), /get_weather/);
-    assert.equal(await page.locator('[data-round2]').count(), 2);
+    assert.equal(await page.locator('[data-round2]').count(), 0, 'no placeholder left');
+    // The range graph merges the newest traces (loadgen's agents and the fixtures).
+    await page.waitForSelector('#range-graph canvas');
+    assert.ok(Number(await page.getAttribute('#range-graph', 'data-nodes')) >= 5);
+    assert.match(await text(page, '#range-graph-info'), /The 100 newest traces of the range merged/);
+    // With no trace given, the newest agent trace of the range is drawn.
+    await page.waitForSelector('#trace-graph canvas');
+    assert.match(await page.inputValue('input[name=trace]'), /^[0-9a-f]{32}$/);
     await shot(page, 'agents');
-    await visit(page, '/compare?a.model=gpt-4o&b.model=gpt-4o-mini');
-    assert.equal(await page.inputValue('input[name="a.model"]'), 'gpt-4o');
-    assert.equal(await page.inputValue('input[name="b.model"]'), 'gpt-4o-mini');
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Cohort comparison/);
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Trace diff/);
+
+    // The fixture's first turn: agent support → retrieval kb-support, two models and a tool.
+    await page.fill('input[name=trace]', AGENT.trace1);
+    await page.click('#agent-trace-form button[type=submit]');
+    await ready(page);
+    assert.equal(new URL(page.url()).searchParams.get('trace'), AGENT.trace1);
+    await page.waitForSelector('#trace-graph canvas');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-nodes'), '5');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-edges'), '4');
+    assert.match(await text(page, '#trace-graph-info'), /5 nodes, 4 edges/);
+    assert.match(await text(page, '#trace-graph-info'), /no loops, cycles or stalls/);
+
+    // The planner that calls search 12 times in one invocation is flagged, with a link to it.
+    await visit(page, `/agents?trace=${AGENT.trace4}`);
+    await page.waitForSelector('#trace-graph canvas');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-nodes'), '2');
+    const finding = await text(page, '#trace-graph-info .agent-findings');
+    assert.match(finding, /repeated invocation/);
+    assert.match(finding, /agent:planner called tool:search 12 times in one invocation/);
+    await shot(page, 'agents-finding');
+    await page.click('#trace-graph-info .agent-findings a');
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace4}`);
+    await page.waitForSelector('#span-detail[data-span-id="d400000000000001"]');
+
+    // A trace id that is not one says so.
+    await visit(page, '/agents?trace=nope');
+    assert.match(await text(page, '#trace-graph-info'), /"nope" is not a trace id/);
+    page.check();
+    await page.close();
+  });
+
+  test('compare: two cohorts with deltas and verdicts; two traces diffed', async () => {
+    const page = await openPage();
+    await visit(page, '/compare');
+    assert.equal(await page.locator('[data-round2]').count(), 0, 'no placeholder left');
+    // Cohorts typed into the form are compared over the range (loadgen calls both models).
+    await page.fill('input[name="a.model"]', 'gpt-4o');
+    await page.fill('input[name="b.model"]', 'gpt-4o-mini');
+    await page.fill('input[name=trace_a]', AGENT.trace1);
+    await page.fill('input[name=trace_b]', AGENT.trace5);
+    await page.click('#compare-cohorts button[type=submit]');
+    await ready(page);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('a.model'), 'gpt-4o');
+    assert.equal(url.searchParams.get('b.model'), 'gpt-4o-mini');
+    assert.equal(url.searchParams.get('trace_a'), AGENT.trace1);
+    assert.match(await text(page, '#cohort-a'), /model = gpt-4o\s+[1-9][\d,]* model calls/);
+    assert.match(await text(page, '#cohort-b'), /model = gpt-4o-mini\s+[1-9][\d,]* model calls/);
+    const metrics = await page.locator('#cohort-comparison table.compare-metrics tbody tr').allInnerTexts();
+    assert.deepEqual(metrics.map((r) => r.split('\t')[0]), ['Latency', 'Time to first token', 'Input tokens / call', 'Output tokens / call', 'Cost / call']);
+    for (const row of metrics) assert.match(row, /better|worse|no significant change|not enough data/);
+    assert.match(await text(page, '#compare-verdict'), /B is|no significant change|not enough data/);
+    assert.match(await text(page, '#compare-errors'), /Error rate: A [\d.]+% .* B [\d.]+%/);
+
+    // Turn 1 against its rerun: the first model call 600 ms slower (so its agent and the root
+    // too), the tool call missing, a rerank step added.
+    const totals = await page.locator('#trace-diff table.diff-totals tbody tr').allInnerTexts();
+    assert.match(totals[1], /Duration\s+2\.50 s\s+3\.10 s\s+\+24\.0%/);
+    assert.match(totals[2], /Errors\s+1\s+0/);
+    assert.match(await text(page, '#diff-counts'), /5 spans matched, 1 added, 1 missing, 3 slower, 0 faster/);
+    const changed = await page.locator('#trace-diff table.diff-changed tbody tr').allInnerTexts();
+    assert.equal(changed.length, 3);
+    assert.match(changed[2], /chat gpt-4o-mini[\s\S]*1\.20 s → 1\.80 s\s+\+600 ms \(slower\)/);
+    assert.match(await text(page, '#diff-missing'), /execute_tool get_weather/);
+    assert.match(await text(page, '#diff-added'), /rerank/);
     await shot(page, 'compare');
+    // Each changed span opens in its trace.
+    await page.locator('#trace-diff table.diff-changed tbody tr').nth(2).locator('a:text("in B")').click();
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace5}`);
+    await page.waitForSelector('#span-detail[data-span-id="e500000000000004"]');
+    // The trace page links back to the diff with this trace as the baseline.
+    assert.match(await page.getAttribute('#trace-compare', 'href'), new RegExp(`trace_a=${AGENT.trace5}`));
     page.check();
     await page.close();
   });

@@ -84,6 +84,8 @@ export const AGENT = {
   toolSpan: 'b000000000000005',
   linkedTrace: '2591175660774e1db478274acb369e23',
   linkedSpan: 'd8b04c7be1ad04f8',
+  trace4: 'a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4a4',
+  trace5: 'a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5',
   retrievalSpan: 'b000000000000003',
   claudeSpan: 'b000000000000006',
   toolCallId: 'call_weather_1',
@@ -93,7 +95,8 @@ export const AGENT = {
 
 /**
  * Two turns of one conversation (an agent that retrieves two documents, calls two models and a
- * failing tool), and one call to a model no price catalog has. Captured content arrives in three
+ * failing tool), one call to a model no price catalog has, an agent that loops on a tool, and turn 1
+ * run again with changes (for the trace diff). Captured content arrives in three
  * ways: current-convention attributes and a details log record (the OpenAI call), OpenLLMetry
  * indexed attributes (the Anthropic call), and the tool span's own arguments.
  */
@@ -153,7 +156,33 @@ export async function sendAgentTraces(otlpUrl) {
       attrs: [str('gen_ai.operation.name', 'chat'), str('gen_ai.provider.name', 'in-house'), str('gen_ai.request.model', A.unpricedModel),
         int('gen_ai.usage.input_tokens', 50), int('gen_ai.usage.output_tokens', 5)] }),
   ];
-  await post(otlpUrl, 'traces', request(A.service, '2.0.0', [...turn1, ...turn2, ...unpriced]));
+  // An agent that calls one tool 12 times in one invocation: a repeated-invocation finding.
+  const planner = [
+    span({ trace: A.trace4, id: 'd400000000000001', name: 'invoke_agent planner', start: ms(40_000), end: ms(40_700),
+      attrs: [str('gen_ai.operation.name', 'invoke_agent'), str('gen_ai.agent.name', 'planner')] }),
+    ...Array.from({ length: 12 }, (_, k) => span({ trace: A.trace4, id: `d4000000000001${String(k).padStart(2, '0')}`, parent: 'd400000000000001',
+      name: 'execute_tool search', start: ms(40_010 + k * 50), end: ms(40_050 + k * 50),
+      attrs: [str('gen_ai.operation.name', 'execute_tool'), str('gen_ai.tool.name', 'search'), str('gen_ai.agent.name', 'planner')] })),
+  ];
+  // Turn 1 run again, changed: the first model call 600 ms slower, no tool call, a rerank step
+  // added. Compared with trace 1 on the Compare page.
+  const t5 = (n) => ms(90_000 + n);
+  const rerun = [
+    span({ trace: A.trace5, id: 'e500000000000001', name: 'POST /v1/answer', kind: 2, start: t5(0), end: t5(3100) }),
+    span({ trace: A.trace5, id: 'e500000000000002', parent: 'e500000000000001', name: 'invoke_agent support', start: t5(10), end: t5(3090),
+      attrs: [str('gen_ai.operation.name', 'invoke_agent'), str('gen_ai.agent.name', 'support')] }),
+    span({ trace: A.trace5, id: 'e500000000000003', parent: 'e500000000000002', name: 'retrieval kb-support', kind: 3, start: t5(20), end: t5(120),
+      attrs: [str('gen_ai.operation.name', 'retrieval'), str('gen_ai.data_source.id', 'kb-support')] }),
+    span({ trace: A.trace5, id: 'e500000000000004', parent: 'e500000000000002', name: 'chat gpt-4o-mini', kind: 3, start: t5(130), end: t5(1930),
+      attrs: [str('gen_ai.operation.name', 'chat'), str('gen_ai.provider.name', 'openai'), str('gen_ai.request.model', 'gpt-4o-mini'),
+        int('gen_ai.usage.input_tokens', 1200), int('gen_ai.usage.output_tokens', 345), int('gen_ai.usage.cache_read.input_tokens', 400),
+        str('gen_ai.agent.name', 'support')] }),
+    span({ trace: A.trace5, id: 'e500000000000005', parent: 'e500000000000002', name: 'rerank', start: t5(1940), end: t5(1990) }),
+    span({ trace: A.trace5, id: 'e500000000000006', parent: 'e500000000000002', name: 'chat claude-sonnet-4-5', kind: 3, start: t5(2000), end: t5(2790),
+      attrs: [str('gen_ai.operation.name', 'chat'), str('gen_ai.provider.name', 'anthropic'), str('gen_ai.request.model', 'claude-sonnet-4-5'),
+        int('gen_ai.usage.input_tokens', 900), int('gen_ai.usage.output_tokens', 120), str('gen_ai.agent.name', 'support')] }),
+  ];
+  await post(otlpUrl, 'traces', request(A.service, '2.0.0', [...turn1, ...turn2, ...unpriced, ...planner, ...rerun]));
   await post(otlpUrl, 'logs', {
     resourceLogs: [{
       resource: { attributes: [str('service.name', A.service)] },
