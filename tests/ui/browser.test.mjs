@@ -268,6 +268,11 @@ describe('web UI', () => {
     assert.match(await chat.locator('#tool-definitions summary').innerText(), /Tools offered to the model \(1\)/);
     assert.match(await chat.locator('.chat-sources').innerText(), /output messages: inference details event/);
     assert.equal(await page.locator('#span-panel [data-round2]').count(), 0, 'no placeholder left in the span panel');
+    // The retrieval that ran just before it (20–120 ms, the call started at 130 ms) fed it.
+    await page.waitForSelector('#span-rag .retrieved-documents');
+    const rag = (await text(page, '#span-rag')).replace(/\s+/g, ' ');
+    assert.match(rag, /retrieval kb-support · 100 ms, finished 10\.0 ms before this call/);
+    assert.match(rag, /doc-7 0\.910 Refunds are issued within 3 days\. doc-2 0\.420/);
     await page.locator('#span-chat').scrollIntoViewIfNeeded();
     await shot(page, 'trace-span');
 

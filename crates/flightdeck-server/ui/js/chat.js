@@ -141,12 +141,12 @@ function parseMaybe(v) {
 }
 
 /** The documents of a retrieval, in rank order, with a bar per relevance score. */
-export function documentsView(retrieval) {
+export function documentsView(retrieval, { id } = {}) {
   const r = retrieval ?? {};
   const docs = r.documents ?? [];
   const scores = docs.map((d) => d.score).filter((s) => typeof s === 'number' && Number.isFinite(s));
   const max = scores.length ? Math.max(...scores.map(Math.abs), 1e-12) : 1;
-  return h('div', { id: 'retrieved-documents' },
+  return h('div', { id, class: 'retrieved-documents' },
     h('dl', { class: 'kv' },
       r.data_source ? [h('dt', null, 'Data source'), h('dd', null, r.data_source)] : null,
       r.query ? [h('dt', null, 'Query'), h('dd', null, r.query)] : null,

@@ -62,10 +62,15 @@ function countChildren(model, i) {
   return n;
 }
 
+/** Operations that generate from retrieved context (what `/traces/{id}/rag` pairs). */
+export const GENERATIONS = new Set(['chat', 'text_completion', 'generate_content']);
+
 /**
- * The rest of the panel, from `GET /api/v1/traces/{id}/spans/{span_id}`: `{span, resource, logs}`.
+ * The rest of the panel, from `GET /api/v1/traces/{id}/spans/{span_id}`: `{span, resource, logs,
+ * content}`. `ragSlot`, when given, is placed after the messages (the page fills it with the
+ * retrievals that fed this generation).
  */
-export function spanDetails(detail) {
+export function spanDetails(detail, { ragSlot } = {}) {
   const s = detail.span;
   const g = s.genai ?? {};
   const op = g.operation;
@@ -139,11 +144,12 @@ export function spanDetails(detail) {
   }
   const retrieval = content.retrieval ?? g.retrieval;
   if (retrieval?.documents?.length) {
-    parts.push(block(`Retrieved documents (${retrieval.documents.length})`, documentsView(retrieval)));
+    parts.push(block(`Retrieved documents (${retrieval.documents.length})`, documentsView(retrieval, { id: 'retrieved-documents' })));
   } else if (op === 'retrieval') {
     parts.push(block('Retrieved documents', h('div', { class: 'sub' },
       'No documents captured: the retrieval reported none (gen_ai.retrieval.documents), or they were not sent.')));
   }
+  if (ragSlot) parts.push(ragSlot);
   if (costBlock) parts.push(costBlock);
 
   parts.push(block(`Events (${s.events?.length ?? 0})`,
@@ -258,4 +264,25 @@ function criticalPath(trace) {
       { label: 'Share', num: true, value: (r) => [h('span', { class: 'cp-bar' }, h('span', { style: { width: `${Math.min(100, 100 * r.share)}%` } })), f.pct(r.share, 0)] },
     ], shown),
     rows.length > shown.length ? h('div', { class: 'sub' }, `${f.int(rows.length - shown.length)} more spans with smaller shares`) : null);
+}
+
+/**
+ * The retrievals that fed a generation (`generations[0]` of `GET /api/v1/traces/{id}/rag?span=`):
+ * each retrieval's documents with their scores, and how long before the call it finished.
+ */
+export function ragBlock(view) {
+  const g = view?.generations?.[0];
+  const retrievals = g?.retrievals ?? [];
+  if (!retrievals.length) {
+    return block('Retrieved context', h('div', { class: 'sub', id: 'span-rag' }, 'No retrieval in this trace fed this call.'));
+  }
+  return block(`Retrieved context (${retrievals.length} retrieval${retrievals.length === 1 ? '' : 's'})`,
+    h('div', { id: 'span-rag' },
+      retrievals.map((r) => h('div', { class: 'rag-retrieval' },
+        h('div', { class: 'sub' },
+          h('a', { href: '#', dataset: { selectSpan: r.span_id } }, r.name),
+          ` · ${f.durationNs(r.duration_ns)}, finished ${f.durationNs(r.lead_ns)} before this call`,
+          r.failed ? [' ', chip('failed', 'error')] : null),
+        r.documents?.length ? documentsView(r) : h('div', { class: 'sub' }, 'no documents reported'))),
+      g.omitted_retrievals ? h('div', { class: 'sub' }, `${f.int(g.omitted_retrievals)} earlier retrievals not shown`) : null));
 }

@@ -12,7 +12,7 @@ import * as api from '../api.js';
 import * as f from '../format.js';
 import { chip, empty, errorBox, loading } from '../components.js';
 import { Waterfall, buildModel } from '../waterfall.js';
-import { spanDetails, spanHeader, tracePanel } from '../spanpanel.js';
+import { GENERATIONS, ragBlock, spanDetails, spanHeader, tracePanel } from '../spanpanel.js';
 import { href } from '../state.js';
 
 export const title = (ctx) => `Trace ${f.shortId(ctx.id)}`;
@@ -38,6 +38,8 @@ export function mount(root, ctx) {
   let matches = [];
   let matchAt = -1;
   const details = new Map();
+  const ragViews = new Map();
+  let hasRetrieval = false;
   let detailController = null;
   let detailTimer = 0;
 
@@ -60,7 +62,7 @@ export function mount(root, ctx) {
     const header = spanHeader(trace, model, i);
     const cached = details.get(spanId);
     if (cached) {
-      replace(panel, h('div', { id: 'span-panel-body' }, header, spanDetails(cached)));
+      replace(panel, h('div', { id: 'span-panel-body' }, header, spanDetails(cached, { ragSlot: ragSlot(i) })));
       return;
     }
     const slot = loading('Loading span details…');
@@ -75,13 +77,39 @@ export function mount(root, ctx) {
         if (details.size >= MAX_CACHED_DETAILS) details.delete(details.keys().next().value);
         details.set(spanId, detail);
         if (controller.signal.aborted) return;
-        slot.replaceWith(spanDetails(detail));
+        slot.replaceWith(spanDetails(detail, { ragSlot: ragSlot(i) }));
       } catch (e) {
         if (!api.isAbort(e)) slot.replaceWith(errorBox('the span details', e));
       }
     };
     if (immediate) fetchDetail();
     else detailTimer = setTimeout(fetchDetail, DETAIL_DELAY_MS);
+  }
+
+  /**
+   * For a generation span of a trace with retrievals, a block that fills itself with the
+   * retrievals that fed it (read separately: the RAG view reads the whole trace).
+   */
+  function ragSlot(i) {
+    if (!hasRetrieval || !GENERATIONS.has(trace.spans[i].genai?.operation)) return null;
+    const spanId = trace.spans[i].span_id;
+    const slot = h('div', null, loading('Loading the retrieved context…'));
+    const fill = (view) => slot.replaceChildren(ragBlock(view));
+    const cached = ragViews.get(spanId);
+    if (cached) {
+      fill(cached);
+      return slot;
+    }
+    api.get(`/traces/${encodeURIComponent(trace.trace_id)}/rag`, { span: spanId }, { signal: ctx.signal })
+      .then((view) => {
+        if (ragViews.size >= MAX_CACHED_DETAILS) ragViews.delete(ragViews.keys().next().value);
+        ragViews.set(spanId, view);
+        fill(view);
+      })
+      .catch((e) => {
+        if (!api.isAbort(e)) slot.replaceChildren(errorBox('the retrieved context', e));
+      });
+    return slot;
   }
 
   /** The critical path is shown unless the URL says `cp=0`. */
@@ -208,6 +236,8 @@ export function mount(root, ctx) {
     if (trace && next.span_count !== trace.span_count) details.clear();
     trace = next;
     model = buildModel(trace);
+    hasRetrieval = trace.spans.some((s) => s.genai?.operation === 'retrieval');
+    ragViews.clear();
     const t2 = performance.now();
     render();
     for (const spanId of keepCollapsed) {
