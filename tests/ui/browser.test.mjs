@@ -267,7 +267,6 @@ describe('web UI', () => {
     assert.match(call, new RegExp(`→ calls get_weather ${AGENT.toolCallId} \\{"city":"Paris"\\}`));
     assert.match(await chat.locator('#tool-definitions summary').innerText(), /Tools offered to the model \(1\)/);
     assert.match(await chat.locator('.chat-sources').innerText(), /output messages: inference details event/);
-    assert.equal(await page.locator('#span-panel [data-round2]').count(), 0, 'no placeholder left in the span panel');
     // The retrieval that ran just before it (20–120 ms, the call started at 130 ms) fed it.
     await page.waitForSelector('#span-rag .retrieved-documents');
     const rag = (await text(page, '#span-rag')).replace(/\s+/g, ' ');
@@ -386,6 +385,15 @@ describe('web UI', () => {
     const cards = await text(page, '.cards');
     assert.match(cards, /Model calls\s+3/);
     assert.match(cards, /3,600 in · 545 out/);
+    // The conversation as a chat: per turn, what the user added and the final answer. Turn 1's
+    // question comes from its first model call, the answer from the last (indexed attributes);
+    // turn 2's first call carries the whole history, of which only the new question is shown.
+    await page.waitForFunction(() => document.querySelectorAll('#conversation-chat .conv-turn .chat').length === 2);
+    const chatTurns = page.locator('#conversation-chat .conv-turn');
+    const turn = async (k) => chatTurns.nth(k).locator('.msg').evaluateAll((els) => els.map((e) => `${e.dataset.role}: ${e.querySelector('.msg-text')?.innerText}`));
+    assert.deepEqual(await turn(0), ['user: Where is my refund?', `assistant: ${AGENT.answer}`]);
+    assert.deepEqual(await turn(1), [`user: ${AGENT.followUp}`, `assistant: ${AGENT.followUpAnswer}`]);
+    assert.match(await chatTurns.nth(0).locator('.conv-turn-head').innerText(), /Turn 1 .* 2 model calls, 1 tool call/);
     await shot(page, 'conversation');
     page.check();
     await page.close();
@@ -396,7 +404,6 @@ describe('web UI', () => {
     await visit(page, '/agents');
     assert.match(await text(page, '#agents-table'), /support/);
     assert.match(await text(page, '#agent-tools-table'), /get_weather/);
-    assert.equal(await page.locator('[data-round2]').count(), 0, 'no placeholder left');
     // The range graph merges the newest traces (loadgen's agents and the fixtures).
     await page.waitForSelector('#range-graph canvas');
     assert.ok(Number(await page.getAttribute('#range-graph', 'data-nodes')) >= 5);
@@ -440,7 +447,6 @@ describe('web UI', () => {
   test('compare: two cohorts with deltas and verdicts; two traces diffed', async () => {
     const page = await openPage();
     await visit(page, '/compare');
-    assert.equal(await page.locator('[data-round2]').count(), 0, 'no placeholder left');
     // Cohorts typed into the form are compared over the range (loadgen calls both models).
     await page.fill('input[name="a.model"]', 'gpt-4o');
     await page.fill('input[name="b.model"]', 'gpt-4o-mini');

@@ -91,6 +91,8 @@ export const AGENT = {
   toolCallId: 'call_weather_1',
   systemPrompt: 'You are the support agent of Example Shop. Be brief.',
   answer: 'Your refund was issued on May 3 and arrives within 5 days.',
+  followUp: 'Can it go to another card?',
+  followUpAnswer: 'No, refunds go back to the card you paid with.',
 };
 
 /**
@@ -148,7 +150,12 @@ export async function sendAgentTraces(otlpUrl) {
         int('gen_ai.usage.input_tokens', 1500), int('gen_ai.usage.output_tokens', 80), str('gen_ai.conversation.id', A.conversation),
         str('user.id', 'user-fixture'),
         // A deprecated attribute next to its replacement: a conformance finding of this scope.
-        str('gen_ai.system', 'openai')] }),
+        str('gen_ai.system', 'openai'),
+        str('gen_ai.input.messages', JSON.stringify([
+          { role: 'user', parts: [{ type: 'text', content: 'Where is my refund?' }] },
+          { role: 'assistant', parts: [{ type: 'text', content: A.answer }] },
+          { role: 'user', parts: [{ type: 'text', content: A.followUp }] }])),
+        str('gen_ai.output.messages', JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: A.followUpAnswer }], finish_reason: 'stop' }]))] }),
   ];
   // A model no price catalog knows, in a trace of its own.
   const unpriced = [

@@ -72,7 +72,7 @@ function part(p) {
 }
 
 /** One message: a role label, its parts, and (output messages) the finish reason. */
-function message(m, { output = false } = {}) {
+export function message(m, { output = false } = {}) {
   const role = m?.role ?? (output ? 'assistant' : 'user');
   const parts = Array.isArray(m?.parts) ? m.parts : [];
   const kind = ['system', 'user', 'assistant', 'tool'].includes(role) ? role : 'other';
