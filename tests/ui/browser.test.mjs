@@ -510,6 +510,7 @@ describe('web UI', () => {
     // Loadgen's instrumentations are checked too, and every one is listed with a verdict.
     assert.ok(await page.locator('#conformance-findings .finding-scope').count() >= 3);
     // Pipeline: redaction is on by default (every rule listed), sampling and forwarding are off.
+    assert.equal(await text(page, '#pipeline-stages'), 'Pipeline: normalize → enrich → redact → store');
     const redaction = await text(page, '#pipeline-redaction');
     for (const rule of ['email', 'secret', 'card']) assert.match(redaction, new RegExp(rule));
     assert.match(await text(page, '#pipeline-sampler'), /Sampling is off/);
@@ -535,8 +536,16 @@ describe('web UI', () => {
     }
     await visit(page, '/agents', EMPTY);
     assert.match(await text(page, '#agents-table'), /No agents in this time range/);
+    assert.match(await text(page, '#trace-graph-info'), /No agent trace in this time range/);
+    assert.match(await text(page, '#range-graph-info'), /No trace in this range/);
+    assert.equal(await page.locator('#trace-graph canvas, #range-graph canvas').count(), 0);
+    await visit(page, '/compare', EMPTY);
+    assert.match(await text(page, '#cohort-comparison'), /Give each cohort a filter/);
+    assert.match(await text(page, '#trace-diff'), /Give two trace ids/);
     await visit(page, '/diagnostics', EMPTY);
     assert.match(await text(page, '#recent-rejections'), /No rejections/);
+    assert.match(await text(page, '#conformance-findings'), /No GenAI spans checked/);
+    assert.match(await text(page, '#pipeline-sampler'), /Sampling is off/);
     await visit(page, '/no/such/page', EMPTY);
     assert.match(await text(page, '#page'), /Page not found/);
     page.check();

@@ -114,11 +114,14 @@ export function mount(root, ctx) {
       replace(rangeInfo, errorBox('the workflow graph of the range', e));
       return;
     }
+    if (!g.traces_merged) {
+      rangeGraphEl.hidden = true;
+      replace(rangeInfo, empty('No trace in this range', 'Pick a longer range in the top right.'));
+      return;
+    }
     replace(rangeInfo,
       h('p', { class: 'sub', style: { margin: '0 0 6px' } },
-        g.traces_merged
-          ? `The ${f.int(g.traces_merged)} newest trace${g.traces_merged === 1 ? '' : 's'} of the range merged${g.truncated ? ' (more matched)' : ''}. Click a node to see its traces.`
-          : 'No trace in this range.'),
+        `The ${f.int(g.traces_merged)} newest trace${g.traces_merged === 1 ? '' : 's'} of the range merged${g.truncated ? ' (more matched)' : ''}. Click a node to see its traces.`),
       findings(g.findings, g.omitted_findings));
     drawGraph(rangeGraphEl, rangeInfo, rangeChart, g.graph, 'No agents, tools or model calls in this time range.');
   }

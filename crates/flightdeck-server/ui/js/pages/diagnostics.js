@@ -198,9 +198,12 @@ function renderFindings(scopes) {
 function renderPipeline(p) {
   const parts = [];
   const processors = p.processors ?? [];
-  parts.push(h('p', { class: 'sub' },
-    `Processors, in order: ${processors.map((x) => x.name).join(' → ') || 'none'}`,
-    p.store === false ? ' · the store is off (forwarding only)' : ''));
+  const stages = [...processors.map((x) => x.name), p.sampler ? 'sample' : null, p.store === false ? null : 'store']
+    .filter(Boolean).join(' → ');
+  const forwards = (p.forwarders ?? []).map((d) => d.name);
+  parts.push(h('p', { class: 'sub', id: 'pipeline-stages' },
+    `Pipeline: ${stages}${forwards.length ? ` + forward to ${forwards.join(', ')}` : ''}`,
+    p.store === false ? ' (the store is off: forwarding only)' : ''));
   const redact = processors.find((x) => x.name === 'redact')?.stats;
   parts.push(h('div', { class: 'grid two' },
     h('div', { id: 'pipeline-redaction' }, h('h3', null, 'Redaction'),
