@@ -43,6 +43,9 @@ TOOLS = {
     "list_conversations",
     "get_conversation",
     "ingest_status",
+    "compare_cohorts",
+    "diff_traces",
+    "agent_graph",
 }
 
 MS = 1_000_000
@@ -294,6 +297,13 @@ async def check_answers(checks):
              f"propagated {B1} \"POST /chat\" (support-api): upstream failed (child {B2} failed)",
              "span tree (4 of 4 spans;", f"{B4} chat gpt-4o-mini +2.10s 800.0ms [chat gpt-4o-mini in=300 out=50 $0.000075]",
              "rate limited, retrying")
+    # Critical path of B: B1 [0, 3000] ms, B2 [10, 2990], B3 [20, 2020], B4 [2100, 2900]. Walking
+    # back from 3000: B1 10 ms, B2 90 ms, B4 800 ms, B2 80 ms, B3 2000 ms, B2 10 ms, B1 10 ms. So
+    # B3 2000 ms (66.7%), B4 800 ms (26.7%), B2 180 ms (6.0%), B1 20 ms (0.7%) of 3000 ms.
+    c.expect("get_trace B critical path", text,
+             f"critical path (4 spans; self time and share of 3.00s): {B3} \"chat gpt-4o-mini\" 2.00s 66.7% "
+             f"| {B4} \"chat gpt-4o-mini\" 800.0ms 26.7% | {B2} \"invoke_agent planner\" 180.0ms 6.0% "
+             f"| {B1} \"POST /chat\" 20.0ms 0.7%")
     if text.find("ORIGIN") > text.find("propagated"):
         c.fail(f"get_trace B: the origin must come before propagated errors:\n{text}")
     text = await c.ok("get_trace", {"trace_id": TRACE_B, "max_spans": 2})
@@ -348,6 +358,54 @@ async def check_answers(checks):
     text = await c.ok("get_conversation", {"conversation_id": "conv-1"})
     c.expect("get_conversation", text, f"1 | {TRACE_A} |", f"2 | {TRACE_B} |")
 
+    text = await c.ok("compare_cohorts", {"a": {"model": "gpt-4o"}, "b": {"model": "gpt-4o-mini"}})
+    # A: A2 (1000 ms). B: B3 (2000 ms, failed) and B4 (800 ms): p50 1400 ms, p95 1940 ms; the
+    # median is 40% higher, the mean 400 ms higher. One and two calls are too few for a verdict
+    # (20 needed); error rates 0/1 and 1/2.
+    c.expect("compare_cohorts", text, "A: model=gpt-4o | ", "| 1 calls\n", "B: model=gpt-4o-mini | ",
+             "| 2 calls\n", "beyond noise: nothing",
+             "latency_ms | not_enough_data | 1.00s/1.00s | 1.40s/1.94s | +40.0% | +400",
+             "error_rate | not_enough_data | 0.0% (0/1) | 50.0% (1/2) |",
+             "ttft_ms | not_enough_data | -/- | -/- |")
+    text = await c.ok("compare_cohorts", {"service": "support-api", "a": {"since": "1h", "end": str(time.time_ns() - 30 * 60 * 1000 * MS)}, "b": {"since": "30m"}})
+    # A: the half hour that ended 30 minutes ago holds none of the fixture (sent minutes ago);
+    # B: the last 30 minutes hold the three support-api model calls A2, B3 and B4.
+    c.expect("compare_cohorts windows", text, "| 0 calls\n", "| 3 calls\n", "service=support-api")
+
+    text = await c.ok("diff_traces", {"a": TRACE_A, "b": TRACE_B})
+    # Roots match (POST /chat); A's chat call and tool call have no counterpart under B's root
+    # (missing, 1 span each); B's agent subtree (B2, B3, B4) is new. The root went from 1200 ms
+    # to 3000 ms (+1800 ms, ×2.5) and from unset to error status. Tokens: A2 1000/200; B3 + B4
+    # 800/50. Failed spans: none in A, B1 B2 B3 in B.
+    c.expect("diff_traces", text,
+             f"A {TRACE_A}: 3 spans, 1.20s, 0 errors, tokens 1000/200,",
+             f"B {TRACE_B}: 4 spans, 3.00s, 3 errors, tokens 800/50,",
+             "matched 1 spans | added in B 3 | missing from B 2 | slower 1 | faster 0",
+             f"  {B2} POST /chat > invoke_agent planner (3 span(s), 2.98s)",
+             f"  {A2} POST /chat > chat (1 span(s), 1.00s)",
+             f"  {A3} POST /chat > execute_tool get_weather (1 span(s), 50.0ms)",
+             f"  {A1} → {B1} POST /chat: slower 1.20s → 3.00s (+1.80s, ×2.50); status unset → error")
+
+    text = await c.ok("agent_graph", {"trace_id": TRACE_B})
+    # B2 (planner, failed, 2980 ms) invoked B3 (2000 ms, failed) and B4 (800 ms): avg 1400 ms.
+    c.expect("agent_graph B", text,
+             f"agent graph of trace {TRACE_B} | 1 trace(s) joined by span links: {TRACE_B}",
+             f"  model:gpt-4o-mini: ×2, 1 errors, avg 1.40s max 2.00s e.g. {TRACE_B}/{B3}",
+             f"  agent:planner: ×1, 1 errors, avg 2.98s max 2.98s e.g. {TRACE_B}/{B2}",
+             "  agent:planner → model:gpt-4o-mini: ×2, 1 errors, avg 1.40s max 2.00s",
+             "findings: none")
+    text = await c.ok("agent_graph", {})
+    # All three traces: nodes planner, gpt-4o-mini, gpt-4o (A2), get_weather (A3), acme (C1) and
+    # C2 (a chat call with no model name); one edge.
+    c.expect("agent_graph range", text, "agent graph over 3 trace(s)", "  model:gpt-4o: ×1",
+             "  tool:get_weather: ×1", "  model:acme-llm-custom: ×1", "  model:(unnamed): ×1",
+             "agent:planner → model:gpt-4o-mini")
+    text = await c.ok("agent_graph", {"focus": "agent:planner", "service": "support-api"})
+    # Traces A and B are support-api; only the planner and what it invoked remain.
+    c.expect("agent_graph focus", text, "agent graph over 2 trace(s)", "focus agent:planner",
+             "  agent:planner: ×1", "  model:gpt-4o-mini: ×2",
+             absent=("tool:get_weather", "model:gpt-4o:"))
+
     text = await c.ok("ingest_status", {})
     # 9 valid spans + 1 invalid in one request; 1 log record.
     c.expect("ingest_status", text,
@@ -372,6 +430,17 @@ async def check_errors(client, checks):
     await c.error("genai_stats", {"group_by": ["colour"]}, "unknown `group_by` dimension")
     await c.error("top_operations", {"by": "fastest"}, "unknown variant `fastest`")
     await c.error("get_conversation", {"conversation_id": "no/such conversation"}, "not found")
+    await c.error("compare_cohorts", {"a": {}, "b": {}}, "`a` and `b` are both empty")
+    await c.error("compare_cohorts", {"a": {"modle": "x"}, "b": {}}, "in cohort `a`: unknown argument `modle`")
+    await c.error("compare_cohorts", {"b": {"model": "x"}}, "missing field `a`")
+    await c.error("compare_cohorts", {"a": {"status": "broken"}, "b": {}}, "unknown variant `broken`")
+    await c.error("compare_cohorts", {"a": {"since": "forever"}, "b": {}}, "`since` must be a duration")
+    await c.error("diff_traces", {"a": "xyz", "b": TRACE_A}, "`a` must be 32 hex characters")
+    await c.error("diff_traces", {"a": TRACE_A, "b": "0" * 31 + "1"}, "not found")
+    await c.error("agent_graph", {"trace_id": TRACE_B, "focus": "agent:planner"}, "with `trace_id`")
+    await c.error("agent_graph", {"trace_id": TRACE_B, "link_depth": 9}, "`link_depth` must be from 0 to 5")
+    await c.error("agent_graph", {"focus": "robot:x"}, "`focus` must be a node id")
+    await c.error("agent_graph", {"limit": 5000}, "`limit` must be from 1 to 1000")
     try:
         await client.call_tool("no_such_tool", {})
         c.fail("an unknown tool should be an MCP error")

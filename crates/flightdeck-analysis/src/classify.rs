@@ -39,9 +39,9 @@ impl NodeKind {
 pub(crate) const UNNAMED: &str = "(unnamed)";
 
 /// `gen_ai.workflow.name`, which the typed view does not carry.
-const WORKFLOW_NAME: &str = "gen_ai.workflow.name";
+pub(crate) const WORKFLOW_NAME: &str = "gen_ai.workflow.name";
 /// `gen_ai.data_source.id`, read when the retrieval view has no data source.
-const DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+pub(crate) const DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
 
 /// The GenAI operation of a span, if any.
 pub(crate) fn operation(span: &Span) -> Option<&str> {

@@ -8,16 +8,19 @@ use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 use crate::api::Api;
 use crate::error::respond;
 use crate::tools::{
-    conversations, cost_report, genai_stats, get_span, get_trace, ingest_status, overview,
-    search_traces, top_operations,
+    agent_graph, compare_cohorts, conversations, cost_report, diff_traces, genai_stats, get_span,
+    get_trace, ingest_status, overview, search_traces, top_operations,
 };
 
 /// What the server tells the agent when it connects.
 pub const INSTRUCTIONS: &str = "Flightdeck stores OpenTelemetry traces of LLM applications and \
 agents (model calls, tools, agents, retrieval) and answers questions about latency, errors, \
 tokens and cost. Start with overview (names of services and models), then narrow down: \
-search_traces → get_trace → get_span, or genai_stats / top_operations / cost_report for \
-aggregates, list_conversations for sessions, ingest_status when data looks missing. Time \
+search_traces → get_trace (with the critical path) → get_span, or genai_stats / \
+top_operations / cost_report for aggregates, compare_cohorts to tell whether a model, release or \
+time window is better or worse beyond noise, diff_traces for what changed between two runs, \
+agent_graph for what agents invoke and where they loop or stall, list_conversations for \
+sessions, ingest_status when data looks missing. Time \
 ranges: `since` (15m, 1h, 7d) or `start`/`end` (RFC 3339). Answers are compact text with ids to \
 drill into and are cut at a fixed size with a note saying how to get the rest.";
 
@@ -140,6 +143,36 @@ impl FlightdeckMcp {
         Parameters(args): Parameters<conversations::GetArgs>,
     ) -> CallToolResult {
         respond(conversations::get(&self.api, args).await)
+    }
+
+    #[tool(
+        name = "compare_cohorts",
+        description = compare_cohorts::DESCRIPTION,
+        annotations(title = "Compare two cohorts", read_only_hint = true, open_world_hint = false)
+    )]
+    async fn compare_cohorts(
+        &self,
+        Parameters(args): Parameters<compare_cohorts::Args>,
+    ) -> CallToolResult {
+        respond(compare_cohorts::run(&self.api, args).await)
+    }
+
+    #[tool(
+        name = "diff_traces",
+        description = diff_traces::DESCRIPTION,
+        annotations(title = "Diff two traces", read_only_hint = true, open_world_hint = false)
+    )]
+    async fn diff_traces(&self, Parameters(args): Parameters<diff_traces::Args>) -> CallToolResult {
+        respond(diff_traces::run(&self.api, args).await)
+    }
+
+    #[tool(
+        name = "agent_graph",
+        description = agent_graph::DESCRIPTION,
+        annotations(title = "Agent workflow graph", read_only_hint = true, open_world_hint = false)
+    )]
+    async fn agent_graph(&self, Parameters(args): Parameters<agent_graph::Args>) -> CallToolResult {
+        respond(agent_graph::run(&self.api, args).await)
     }
 
     #[tool(

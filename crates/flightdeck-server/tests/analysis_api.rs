@@ -287,61 +287,92 @@ fn window(base: u64, len: u64) -> String {
 }
 
 /// The critical path of a trace with parallel children skips the child that ran alongside the
-/// longer one: root 30 ms (0–20, 80–85, 95–100), `think` 60 ms, `respond` 10 ms, in both the
-/// full trace and the tree view.
+/// longer one: root 30 ms (0–20, 80–85, 95–100), `think` 60 ms, `respond` 10 ms — in full with
+/// the trace and on its own, and as per-span `critical_ns` in the tree view.
 #[tokio::test]
 async fn critical_path_skips_parallel_child() {
     let dir = tempfile::tempdir().unwrap();
     let state = state(&dir);
-    for path in ["", "/tree"] {
-        let body = ok(&state, &format!("/api/v1/traces/{}{path}", hex(0x11))).await;
-        let cp = &body["critical_path"];
-        assert_eq!(cp["total_ns"], 100 * MS);
-        assert_eq!(cp["unattributed_ns"], 0);
-        let on_path: Vec<(&str, u64, f64, u64)> = cp["spans"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                (
-                    s["name"].as_str().unwrap(),
-                    s["self_ns"].as_u64().unwrap(),
-                    s["share"].as_f64().unwrap(),
-                    s["segments"].as_u64().unwrap(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            on_path,
-            [
-                ("POST /answer", 30 * MS, 0.3, 3),
-                ("think", 60 * MS, 0.6, 1),
-                ("respond", 10 * MS, 0.1, 1),
-            ]
-        );
-        let segments: Vec<(String, u64, u64)> = cp["segments"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| {
-                (
-                    s["span_id"].as_str().unwrap().to_owned(),
-                    (s["start_ns"].as_u64().unwrap() - T0) / MS,
-                    (s["end_ns"].as_u64().unwrap() - T0) / MS,
-                )
-            })
-            .collect();
-        assert_eq!(
-            segments,
-            [
-                (span_hex(1), 0, 20),
-                (span_hex(3), 20, 80),
-                (span_hex(1), 80, 85),
-                (span_hex(4), 85, 95),
-                (span_hex(1), 95, 100),
-            ]
-        );
-    }
+    let trace = ok(&state, &format!("/api/v1/traces/{}", hex(0x11))).await;
+    let alone = ok(
+        &state,
+        &format!("/api/v1/traces/{}/critical_path", hex(0x11)),
+    )
+    .await;
+    assert_eq!(trace["critical_path"], alone);
+    let cp = &alone;
+    assert_eq!(cp["total_ns"], 100 * MS);
+    assert_eq!(cp["unattributed_ns"], 0);
+    let on_path: Vec<(&str, u64, f64, u64)> = cp["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap(),
+                s["self_ns"].as_u64().unwrap(),
+                s["share"].as_f64().unwrap(),
+                s["segments"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        on_path,
+        [
+            ("POST /answer", 30 * MS, 0.3, 3),
+            ("think", 60 * MS, 0.6, 1),
+            ("respond", 10 * MS, 0.1, 1),
+        ]
+    );
+    let segments: Vec<(String, u64, u64)> = cp["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["span_id"].as_str().unwrap().to_owned(),
+                (s["start_ns"].as_u64().unwrap() - T0) / MS,
+                (s["end_ns"].as_u64().unwrap() - T0) / MS,
+            )
+        })
+        .collect();
+    assert_eq!(
+        segments,
+        [
+            (span_hex(1), 0, 20),
+            (span_hex(3), 20, 80),
+            (span_hex(1), 80, 85),
+            (span_hex(4), 85, 95),
+            (span_hex(1), 95, 100),
+        ]
+    );
+
+    let tree = ok(&state, &format!("/api/v1/traces/{}/tree", hex(0x11))).await;
+    assert_eq!(
+        tree["critical_path"],
+        serde_json::json!({"total_ns": 100 * MS, "unattributed_ns": 0, "spans": 3})
+    );
+    let critical: Vec<(&str, Option<u64>)> = tree["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["critical_ns"].as_u64()))
+        .collect();
+    assert_eq!(
+        critical,
+        [
+            ("POST /answer", Some(30 * MS)),
+            ("load profile", None),
+            ("think", Some(60 * MS)),
+            ("respond", Some(10 * MS)),
+        ]
+    );
+    let (status, _) = get(
+        &state,
+        &format!("/api/v1/traces/{}/critical_path", hex(0x99)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 /// Looks up an edge `from → to` of a graph in JSON.

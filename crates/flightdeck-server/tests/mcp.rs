@@ -77,7 +77,10 @@ async fn tools_over_streamable_http() {
     assert_eq!(
         names,
         [
+            "agent_graph",
+            "compare_cohorts",
             "cost_report",
+            "diff_traces",
             "genai_stats",
             "get_conversation",
             "get_span",
@@ -167,7 +170,7 @@ async fn foreign_hosts_are_refused_unless_allowed() {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 10);
+    assert_eq!(list["result"]["tools"].as_array().unwrap().len(), 13);
     // The API itself is unchanged next to /mcp.
     let response = router
         .oneshot(Request::get("/healthz").body(Body::empty()).unwrap())

@@ -119,6 +119,19 @@ pub trait Store: Writer {
     /// All spans of the given traces (for analyses across traces), by start time.
     fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError>;
 
+    /// The spans of the given traces as [`Store::spans_of_traces`] returns them, lighter for
+    /// analyses of their structure: without events, and with span attributes only on the spans
+    /// that carry one of `attribute_keys` (the others have none). The default reads them in
+    /// full.
+    fn span_structure_of_traces(
+        &self,
+        trace_ids: &[TraceId],
+        attribute_keys: &[&str],
+    ) -> Result<Vec<Span>, StoreError> {
+        let _ = attribute_keys;
+        self.spans_of_traces(trace_ids)
+    }
+
     /// Traces other than `trace_ids` with a span starting in `range` that links to a span of one
     /// of `trace_ids` (the consumers of messages those traces produced, batch jobs over them),
     /// sorted by id, at most `limit`: the other direction of [`Span::links`].

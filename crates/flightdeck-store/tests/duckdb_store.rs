@@ -877,3 +877,41 @@ fn retrieval_spans_newest_first() {
         .unwrap();
     assert_eq!((n, seen), (1, vec![sid(2)]));
 }
+
+/// The structural read returns the same spans without events, with attributes only on spans
+/// that carry a wanted key.
+#[test]
+fn span_structure_leaves_out_events_and_other_attributes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir);
+    fixture(&store);
+    let mut workflow = span(4, 7, None, 0, 10, &resource("api"), None, false);
+    workflow.attributes.set("gen_ai.workflow.name", "crew");
+    store.write(&[WriteBatch::from_spans(&[workflow])]).unwrap();
+
+    let ids = [tid(1), tid(4)];
+    let full = store.spans_of_traces(&ids).unwrap();
+    let light = store
+        .span_structure_of_traces(&ids, &["gen_ai.workflow.name"])
+        .unwrap();
+    let key = |s: &Span| (s.trace_id, s.span_id);
+    assert_eq!(
+        full.iter().map(key).collect::<Vec<_>>(),
+        light.iter().map(key).collect::<Vec<_>>()
+    );
+    // Trace 1 (3 spans) and trace 4 (1 span); every fixture span has an event and http.route.
+    assert_eq!(light.len(), 4);
+    assert!(full.iter().all(|s| !s.events.is_empty()));
+    for (f, l) in full.iter().zip(&light) {
+        assert!(l.events.is_empty());
+        assert_eq!(l.links, f.links);
+        assert_eq!(l.genai, f.genai);
+        assert_eq!(l.resource, f.resource);
+        if f.trace_id == tid(4) {
+            assert_eq!(l.attributes, f.attributes);
+            assert_eq!(l.attributes.get_str("gen_ai.workflow.name"), Some("crew"));
+        } else {
+            assert!(l.attributes.is_empty(), "{:?}", l.attributes);
+        }
+    }
+}

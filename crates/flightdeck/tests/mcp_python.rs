@@ -53,7 +53,7 @@ fn python_mcp_sdk_over_stdio_and_http() {
         );
         assert_eq!(
             summary["tools_called"].as_array().unwrap().len(),
-            10,
+            13,
             "{args:?}: {summary}"
         );
     }

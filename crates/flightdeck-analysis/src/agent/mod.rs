@@ -22,6 +22,13 @@ pub use graph::{
     Graph, InvocationStats, MAX_EDGES, MAX_EXAMPLES, MAX_NODES, NodeKey, OTHER, SpanRef,
 };
 
+/// The span attributes the graph and the findings read (besides the typed GenAI view, ids,
+/// times, status and links): a store may leave out every other attribute and all events.
+pub const ATTRIBUTES_READ: &[&str] = &[
+    crate::classify::WORKFLOW_NAME,
+    crate::classify::DATA_SOURCE_ID,
+];
+
 /// The span tree (links followed) with, per span, its nearest agent or workflow ancestor and its
 /// graph node: computed once, shared by the graph and the findings.
 pub(crate) struct AgentTree<'a> {

@@ -15,7 +15,8 @@ use crate::format::{self, Output};
 /// What the agent reads in the tool list.
 pub const DESCRIPTION: &str = "One trace, summarized for diagnosis: duration, services, model \
 calls, tokens and cost; the failed spans first (the span where the failure originated before \
-the spans it propagated to); the slowest leaf spans; then the span tree, one line per span \
+the spans it propagated to); the slowest leaf spans; the critical path (the spans that \
+determined the end-to-end latency, with each one's own time and share); then the span tree, one line per span \
 (span_id, name, start offset, duration, GenAI summary such as model and tokens, error marker). \
 Pass `span_ids` to add full detail (attributes, events, GenAI fields, logs) of those spans, or \
 call get_span. Big trees are cut to `max_spans` lines, always keeping failed spans and their \
@@ -92,6 +93,7 @@ fn render(view: &TraceView<'_>, detail_ids: &[String], max_spans: usize) -> Stri
 
     write_errors(&mut out, view, &errors);
     write_slowest_leaves(&mut out, spans);
+    write_critical_path(&mut out, &body["critical_path"]);
     for id in detail_ids {
         if let Some(span) = view.span(id) {
             out.line("");
@@ -243,6 +245,46 @@ fn write_slowest_leaves(out: &mut Output, spans: &[Value]) {
         })
         .collect();
     out.line(format!("slowest leaf spans: {}", list.join(" | ")));
+}
+
+/// Spans on the critical path shown, by the time they contribute.
+const CRITICAL_SPANS: usize = 8;
+
+/// The critical path, compactly: the spans that determined the trace's latency, largest self
+/// time first, with their share of the end-to-end duration.
+fn write_critical_path(out: &mut Output, path: &Value) {
+    let Some(on_path) = path["spans"].as_array() else {
+        return;
+    };
+    let mut on_path: Vec<&Value> = on_path.iter().collect();
+    on_path.sort_by_key(|s| std::cmp::Reverse(format::int(&s["self_ns"])));
+    let list: Vec<String> = on_path
+        .iter()
+        .take(CRITICAL_SPANS)
+        .map(|s| {
+            format!(
+                "{} \"{}\" {} {}",
+                format::text(&s["span_id"]),
+                format::clip(&format::text(&s["name"]), 60),
+                format::ns(format::int(&s["self_ns"])),
+                format::pct(s["share"].as_f64().unwrap_or(0.0)),
+            )
+        })
+        .collect();
+    let mut line = format!(
+        "critical path ({} spans; self time and share of {}): {}",
+        on_path.len(),
+        format::ns(format::int(&path["total_ns"])),
+        list.join(" | ")
+    );
+    if on_path.len() > CRITICAL_SPANS {
+        line.push_str(&format!(" | … {} more", on_path.len() - CRITICAL_SPANS));
+    }
+    let gap = format::int(&path["unattributed_ns"]);
+    if gap > 0 {
+        line.push_str(&format!(" | between roots, no span: {}", format::ns(gap)));
+    }
+    out.line(line);
 }
 
 /// Which spans the tree shows: all when they fit; else, within `max_spans`, each failed span
@@ -486,6 +528,36 @@ mod tests {
         );
         assert!(
             text.contains("parent: 00000000000000a2 \"op-00000000000000a2\""),
+            "{text}"
+        );
+    }
+
+    /// The critical path line lists spans by self time with their shares, the total, the
+    /// unattributed time, and says how many more there are past the first eight.
+    #[test]
+    fn critical_path_line() {
+        let mut spans: Vec<Value> = (0..10)
+            .map(|i| {
+                json!({"span_id": format!("{i:016x}"), "name": format!("s{i}"),
+                       "self_ns": (i + 1) * 1_000_000, "share": (i + 1) as f64 / 100.0})
+            })
+            .collect();
+        spans.swap(0, 9);
+        let path = json!({"total_ns": 100_000_000, "unattributed_ns": 45_000_000, "spans": spans});
+        let mut out = Output::default();
+        write_critical_path(&mut out, &path);
+        let text = out.finish("");
+        assert!(
+            text.starts_with(
+                "critical path (10 spans; self time and share of 100.0ms): \
+                 0000000000000009 \"s9\" 10.0ms 10.0% | 0000000000000008 \"s8\" 9.0ms 9.0% |"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                "0000000000000002 \"s2\" 3.0ms 3.0% | … 2 more | between roots, no span: 45.0ms"
+            ),
             "{text}"
         );
     }

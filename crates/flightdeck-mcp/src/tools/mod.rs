@@ -2,8 +2,11 @@
 //! act on, and `run`, which calls the API and writes a compact, size-capped text answer that
 //! carries the ids to drill down with. They are registered in [`crate::server`].
 
+pub mod agent_graph;
+pub mod compare_cohorts;
 pub mod conversations;
 pub mod cost_report;
+pub mod diff_traces;
 pub mod genai_stats;
 pub mod get_span;
 pub mod get_trace;

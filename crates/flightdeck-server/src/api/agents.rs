@@ -92,7 +92,8 @@ fn linked_spans(
     depth: usize,
     max_traces: usize,
 ) -> Result<Option<Linked>, StoreError> {
-    let mut spans = store.trace(trace_id)?;
+    let read = |t: TraceId| store.span_structure_of_traces(&[t], agent::ATTRIBUTES_READ);
+    let mut spans = read(trace_id)?;
     if spans.is_empty() {
         return Ok(None);
     }
@@ -135,7 +136,7 @@ fn linked_spans(
                 linked.truncated = true;
                 break;
             }
-            let more = store.trace(t)?;
+            let more = read(t)?;
             if more.is_empty() {
                 linked.missing.push(t);
             } else {
@@ -215,7 +216,7 @@ fn merged_graph(store: &dyn Store, query: &TraceQuery) -> Result<Merged, StoreEr
     };
     let ids: Vec<TraceId> = page.traces.iter().map(|t| t.trace_id).collect();
     for chunk in ids.chunks(RANGE_CHUNK) {
-        let spans = store.spans_of_traces(chunk)?;
+        let spans = store.span_structure_of_traces(chunk, agent::ATTRIBUTES_READ)?;
         let analysis = agent::analyze(&spans, &config);
         merged.graph.merge(&analysis.graph);
         merged.omitted_findings += analysis.omitted_findings;

@@ -29,6 +29,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/traces/{trace_id}/spans/{span_id}",
             get(traces::get_span),
         )
+        .route(
+            "/api/v1/traces/{trace_id}/critical_path",
+            get(traces::get_critical_path),
+        )
         .route("/api/v1/traces/{trace_id}/agents", get(agents::trace_graph))
         .route("/api/v1/traces/{trace_id}/rag", get(rag::trace_rag))
         .route("/api/v1/agents", get(agents::range_graph))

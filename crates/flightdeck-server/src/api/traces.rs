@@ -262,6 +262,20 @@ pub async fn get_tree(
     Ok(Json(TreeView::new(trace_id, spans, logs)))
 }
 
+/// `GET /api/v1/traces/{trace_id}/critical_path`: the chain of spans that determined the trace's
+/// latency, each with its own time and share, and the path as time segments.
+pub async fn get_critical_path(
+    State(state): State<AppState>,
+    Path(trace_id): Path<String>,
+) -> Result<Json<CriticalPath>, ApiError> {
+    let trace_id = parse_trace_id(&trace_id)?;
+    let spans = state.query(move |s| s.trace(trace_id)).await?;
+    if spans.is_empty() {
+        return Err(ApiError::NotFound(format!("trace {trace_id} not found")));
+    }
+    Ok(Json(flightdeck_analysis::critical_path(&spans)))
+}
+
 /// `GET /api/v1/traces/{trace_id}/spans/{span_id}`: one span with the same fields as in the full
 /// trace (its place in the tree aside: the tree has it), with its resource, its log records and
 /// its canonical content (messages, system instructions, tool definitions, retrieved documents)
@@ -351,8 +365,17 @@ pub struct TreeView {
     /// Log records with no span, or with a span that is not stored (at most 200).
     loose_logs: Vec<flightdeck_model::LogRecord>,
     loose_log_count: usize,
-    /// The chain of spans that determined the trace's latency.
-    critical_path: CriticalPath,
+    /// Totals of the critical path; each span on it carries its `critical_ns`.
+    critical_path: CriticalSummary,
+}
+
+/// The critical path in the tree view: totals only (the spans carry their part), so the tree
+/// stays small; [`get_critical_path`] has the path in full.
+#[derive(Serialize)]
+struct CriticalSummary {
+    total_ns: u64,
+    unattributed_ns: u64,
+    spans: usize,
 }
 
 /// One span in a [`TreeView`]: identity, timing, status and the GenAI fields operators scan for,
@@ -380,6 +403,9 @@ struct TreeNode {
     log_count: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     genai: Option<GenAiBrief>,
+    /// Time on the critical path spent in this span itself (left out when not on the path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    critical_ns: Option<u64>,
 }
 
 fn is_unset(status: &flightdeck_model::Status) -> bool {
@@ -470,7 +496,9 @@ impl TreeView {
             }
         }
         let error_count = spans.iter().filter(|s| s.is_error()).count();
-        let critical_path = flightdeck_analysis::critical_path(&spans);
+        let path = flightdeck_analysis::critical_path(&spans);
+        let on_path: HashMap<SpanId, u64> =
+            path.spans.iter().map(|c| (c.span_id, c.self_ns)).collect();
         let order = tree_order(&spans);
         let mut slots: Vec<Option<Span>> = spans.into_iter().map(Some).collect();
         let nodes = order
@@ -491,6 +519,7 @@ impl TreeView {
                     event_count: s.events.len(),
                     link_count: s.links.len(),
                     log_count: logs_per_span.get(&s.span_id).copied().unwrap_or(0),
+                    critical_ns: on_path.get(&s.span_id).copied(),
                     genai: GenAiBrief::of(s.genai),
                 })
             })
@@ -507,7 +536,11 @@ impl TreeView {
             spans: nodes,
             loose_logs,
             loose_log_count,
-            critical_path,
+            critical_path: CriticalSummary {
+                total_ns: path.total_ns,
+                unattributed_ns: path.unattributed_ns,
+                spans: path.spans.len(),
+            },
         }
     }
 }

@@ -257,7 +257,17 @@ impl Store for DuckDbStore {
     }
 
     fn spans_of_traces(&self, trace_ids: &[TraceId]) -> Result<Vec<Span>, StoreError> {
-        self.with_reader(|conn| read::spans_of_traces(conn, trace_ids))
+        self.with_reader(|conn| read::spans_of_traces(conn, trace_ids, read::Projection::Full))
+    }
+
+    fn span_structure_of_traces(
+        &self,
+        trace_ids: &[TraceId],
+        attribute_keys: &[&str],
+    ) -> Result<Vec<Span>, StoreError> {
+        self.with_reader(|conn| {
+            read::spans_of_traces(conn, trace_ids, read::Projection::Structure(attribute_keys))
+        })
     }
 
     fn traces_linking_to(

@@ -627,9 +627,18 @@ pub(crate) fn samples(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// What [`spans_of_traces`] reads of each span.
+pub(crate) enum Projection<'a> {
+    /// Everything.
+    Full,
+    /// No events; span attributes only on spans that carry one of these keys.
+    Structure(&'a [&'a str]),
+}
+
 pub(crate) fn spans_of_traces(
     conn: &Connection,
     trace_ids: &[TraceId],
+    projection: Projection<'_>,
 ) -> Result<Vec<Span>, StoreError> {
     if trace_ids.is_empty() {
         return Ok(Vec::new());
@@ -649,10 +658,31 @@ pub(crate) fn spans_of_traces(
     let (Some(start), Some(end)) = (start, end) else {
         return Ok(Vec::new());
     };
-    let mut params = vec![Value::BigInt(start), Value::BigInt(end)];
+    let mut params = Vec::new();
+    let columns = match projection {
+        Projection::Full => SPAN_READ_COLUMNS.to_owned(),
+        Projection::Structure(keys) => {
+            // The same column positions: the attributes text is kept whole (so it parses as
+            // usual) where a wanted key occurs in it, and events are not read.
+            let mut keep = String::from("false");
+            for key in keys {
+                keep.push_str(" OR contains(attributes, ?)");
+                let quoted =
+                    serde_json::to_string(key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                params.push(Value::Text(format!("{quoted}:")));
+            }
+            SPAN_READ_COLUMNS
+                .replace(
+                    " attributes,",
+                    &format!(" CASE WHEN {keep} THEN attributes ELSE '{{}}' END,"),
+                )
+                .replace(" events,", " CAST(NULL AS VARCHAR),")
+        }
+    };
+    params.extend([Value::BigInt(start), Value::BigInt(end)]);
     params.extend(ids);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE start_ns >= ? AND start_ns <= ? \
+        "SELECT {columns} FROM spans WHERE start_ns >= ? AND start_ns <= ? \
          AND trace_id IN ({placeholders}) ORDER BY start_ns, span_id"
     ))?;
     let raws = stmt
