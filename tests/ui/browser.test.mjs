@@ -223,6 +223,11 @@ describe('web UI', () => {
       'POST /v1/answer ui-fixture 20.0 ms 1%',
     ]);
     assert.match(await text(page, '#critical-path'), /6 spans explain the 2\.50 s end to end/);
+    // Each span's stretches on the path are underlined: the agent's five gaps between its steps,
+    // the root's two ends, one stretch for each step.
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row[data-span-id="b000000000000002"] .wf-cp').length === 5);
+    assert.equal(await page.locator('.wf-row[data-span-id="b000000000000001"] .wf-cp').count(), 2);
+    assert.equal(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"] .wf-cp`).count(), 1);
     await shot(page, 'trace-critical-path');
     // Switched off, it is kept in the URL; clicking a span on the path selects it.
     await page.click('#critical-path-toggle');

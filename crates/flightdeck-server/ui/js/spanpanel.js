@@ -246,15 +246,22 @@ export function tracePanel(trace) {
 /** Spans listed in the trace panel's critical path, the largest contributions first. */
 const PATH_ROWS = 12;
 
-/** The spans on the critical path with the time each one spent on it (clickable). */
+/**
+ * The spans on the critical path with the time each one spent on it (clickable), from the tree:
+ * each span on the path carries its `critical_ns`, the top level the totals.
+ */
 function criticalPath(trace) {
   const cp = trace.critical_path;
-  if (!cp?.spans?.length) return h('div', { class: 'loading' }, 'none (the trace has no timing)');
-  const rows = [...cp.spans].sort((a, b) => b.self_ns - a.self_ns);
+  const total = cp?.total_ns ?? 0;
+  const rows = trace.spans
+    .filter((s) => s.critical_ns != null)
+    .map((s) => ({ span_id: s.span_id, name: s.name, service: s.service, operation: s.genai?.operation, self_ns: s.critical_ns, share: total ? s.critical_ns / total : 0 }))
+    .sort((a, b) => b.self_ns - a.self_ns);
+  if (!rows.length) return h('div', { class: 'loading' }, 'none (the trace has no timing)');
   const shown = rows.slice(0, PATH_ROWS);
   return h('div', { id: 'critical-path' },
     h('p', { class: 'sub', style: { margin: '0 0 6px' } },
-      `${f.int(cp.spans.length)} span${cp.spans.length === 1 ? '' : 's'} explain the ${f.durationNs(cp.total_ns)} end to end`,
+      `${f.int(rows.length)} span${rows.length === 1 ? '' : 's'} explain the ${f.durationNs(total)} end to end`,
       cp.unattributed_ns ? `; ${f.durationNs(cp.unattributed_ns)} between roots is covered by no span` : '',
       '. Their own time on the path:'),
     table([

@@ -11,7 +11,7 @@ import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import * as f from '../format.js';
 import { chip, empty, errorBox, loading } from '../components.js';
-import { Waterfall, buildModel } from '../waterfall.js';
+import { Waterfall, buildModel, setPathSegments } from '../waterfall.js';
 import { GENERATIONS, ragBlock, spanDetails, spanHeader, tracePanel } from '../spanpanel.js';
 import { href } from '../state.js';
 
@@ -21,6 +21,8 @@ export const usesRange = false;
 /** How long arrow-key browsing must pause on a span before its details are fetched. */
 const DETAIL_DELAY_MS = 120;
 const MAX_CACHED_DETAILS = 200;
+/** Traces up to this size get the critical path's exact segments drawn. */
+const PATH_SEGMENTS_MAX_SPANS = 2000;
 
 const SEARCH_KEYS = (s) => [s.name, s.service, s.span_id, s.genai?.request_model, s.genai?.response_model, s.genai?.operation, s.genai?.tool_name, s.genai?.agent_name];
 
@@ -110,6 +112,23 @@ export function mount(root, ctx) {
         if (!api.isAbort(e)) slot.replaceChildren(errorBox('the retrieved context', e));
       });
     return slot;
+  }
+
+  /**
+   * The stretches of the critical path, fetched after the waterfall is drawn, for traces small
+   * enough that reading the trace a second time is cheap; larger ones underline whole bars.
+   */
+  async function loadPathSegments() {
+    if (!trace.critical_path?.spans || trace.span_count > PATH_SEGMENTS_MAX_SPANS) return;
+    const forModel = model;
+    try {
+      const path = await api.get(`/traces/${encodeURIComponent(trace.trace_id)}/critical_path`, null, { signal: ctx.signal });
+      if (forModel !== model) return;
+      setPathSegments(model, path.segments, trace.start_ns);
+      waterfall?.render();
+    } catch (e) {
+      if (!api.isAbort(e)) panel?.prepend(h('div', { class: 'notice' }, `The critical path's segments could not be loaded: ${e.message}`));
+    }
   }
 
   /** The critical path is shown unless the URL says `cp=0`. */
@@ -253,6 +272,7 @@ export function mount(root, ctx) {
     if (selectedId && selected === undefined) {
       panel.prepend(h('div', { class: 'notice' }, `Span ${selectedId} is not part of this trace.`));
     }
+    loadPathSegments();
     const t3 = performance.now();
     performance.measure('fd:trace:fetch', { start: t0, duration: timing.fetch_ms ?? t1 - t0 });
     performance.measure('fd:trace:parse', { start: t0 + (timing.fetch_ms ?? 0), duration: timing.parse_ms ?? 0 });
