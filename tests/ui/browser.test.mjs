@@ -409,6 +409,13 @@ describe('web UI', () => {
     await visit(page, '/agents');
     assert.match(await text(page, '#agents-table'), /support/);
     assert.match(await text(page, '#agent-tools-table'), /get_weather/);
+    // Retrieval per data source: the rerun of turn 1 retrieved nothing from kb-support, so that
+    // source has at least one empty result; its row lists its retrieval traces.
+    const kb = page.locator('#retrieval-table tbody tr', { hasText: 'kb-support' });
+    const cells = (await kb.innerText()).split('\t');
+    assert.ok(Number(cells[1].replace(/,/g, '')) >= 2, cells.join(' | '));
+    assert.ok(Number(cells[3].replace(/,/g, '')) >= 1, cells.join(' | '));
+    assert.match(await kb.locator('a').getAttribute('href'), /operation=retrieval&attr=gen_ai\.data_source\.id%3Dkb-support/);
     // The range graph merges the newest traces (loadgen's agents and the fixtures).
     await page.waitForSelector('#range-graph canvas');
     assert.ok(Number(await page.getAttribute('#range-graph', 'data-nodes')) >= 5);
@@ -543,6 +550,7 @@ describe('web UI', () => {
     assert.match(await text(page, '#agents-table'), /No agents in this time range/);
     assert.match(await text(page, '#trace-graph-info'), /No agent trace in this time range/);
     assert.match(await text(page, '#range-graph-info'), /No trace in this range/);
+    assert.match(await text(page, '#retrieval-table'), /No retrievals in this time range/);
     assert.equal(await page.locator('#trace-graph canvas, #range-graph canvas').count(), 0);
     await visit(page, '/compare', EMPTY);
     assert.match(await text(page, '#cohort-comparison'), /Give each cohort a filter/);

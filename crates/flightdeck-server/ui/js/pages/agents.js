@@ -1,7 +1,8 @@
 // Agents: the workflow graph of one trace (agents, workflows, tools, model calls and retrievals,
 // who invoked whom, following span links into linked traces) and the same graph merged over the
 // traces of the time range, each with what looks wrong (repeated invocations, agent cycles,
-// stalls); then what each agent did in the range (analytics by agent, and by agent and tool).
+// stalls); then what each agent did in the range (analytics by agent, and by agent and tool) and
+// how retrieval went per data source (latency, documents, relevance scores).
 
 import { h, replace } from '../dom.js';
 import * as api from '../api.js';
@@ -18,6 +19,7 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 export function mount(root, ctx) {
   const agents = h('div', { id: 'agents-table' });
   const tools = h('div', { id: 'agent-tools-table' });
+  const retrieval = h('div', { id: 'retrieval-table' });
   const traceGraphEl = h('div', { class: 'chart graph', id: 'trace-graph' });
   const traceInfo = h('div', { id: 'trace-graph-info' });
   const rangeGraphEl = h('div', { class: 'chart graph', id: 'range-graph' });
@@ -45,7 +47,8 @@ export function mount(root, ctx) {
     section('Workflow graph of one trace', {}, traceForm, traceInfo, traceGraphEl),
     section('Workflow graph over the time range', {}, rangeInfo, rangeGraphEl),
     section('Agents', {}, agents),
-    section('Tools called by agents', {}, tools));
+    section('Tools called by agents', {}, tools),
+    section('Retrieval by data source', {}, retrieval));
 
   // Clicking a node of the trace graph opens its first span; of the range graph, its traces.
   const traceChart = chart(traceGraphEl, ctx, {
@@ -142,13 +145,16 @@ export function mount(root, ctx) {
 
   async function load() {
     const opts = { signal: ctx.signal };
-    const [byAgent, byTool, traceGraph, rangeGraph] = await Promise.allSettled([
+    const [byAgent, byTool, traceGraph, rangeGraph, stats] = await Promise.allSettled([
       api.get('/analytics', { ...ctx.range, group_by: 'agent', order_by: 'requests', limit: 100 }, opts),
       api.get('/analytics', { ...ctx.range, group_by: 'agent,tool', operation: 'execute_tool', order_by: 'requests', limit: 200 }, opts),
       loadTraceGraph(opts),
       loadRangeGraph(opts),
+      api.get('/retrieval', { ...ctx.range }, opts),
     ]);
-    if ([byAgent, byTool, traceGraph, rangeGraph].some((r) => r.status === 'rejected' && api.isAbort(r.reason))) return;
+    if ([byAgent, byTool, traceGraph, rangeGraph, stats].some((r) => r.status === 'rejected' && api.isAbort(r.reason))) return;
+    if (stats.status === 'rejected') replace(retrieval, errorBox('the retrieval statistics', stats.reason));
+    else replace(retrieval, retrievalTable(stats.value));
     if (traceGraph.status === 'rejected') replace(traceInfo, errorBox('the workflow graph', traceGraph.reason));
     if (rangeGraph.status === 'rejected') replace(rangeInfo, errorBox('the workflow graph of the range', rangeGraph.reason));
     if (byAgent.status === 'rejected') {
@@ -200,4 +206,25 @@ function findings(list, omitted) {
         span ? h('a', { href: href(`/traces/${x.trace_id}`, { span }, { keepGlobal: false }) }, 'open') : null);
     }),
     omitted ? h('li', { class: 'sub' }, `${f.int(omitted)} more not shown`) : null);
+}
+
+const p3 = (d, fmt) => (d?.count ? `${fmt(d.p50)} · ${fmt(d.p90)} · ${fmt(d.p99)}` : null);
+
+/** Retrieval latency, documents per retrieval and relevance scores, overall and per data source. */
+function retrievalTable(r) {
+  const rows = r.overall?.retrievals ? [{ ...r.overall, data_source: null }, ...(r.by_source ?? [])] : [];
+  return [table([
+    { label: 'Data source', value: (x) => (x.data_source === null ? h('strong', null, 'all sources') : x.data_source) },
+    { label: 'Retrievals', num: true, value: (x) => f.int(x.retrievals) },
+    { label: 'Errors', num: true, value: (x) => f.int(x.errors) },
+    { label: 'Empty results', num: true, value: (x) => (x.empty_results ? h('span', { class: 'bad-text' }, f.int(x.empty_results)) : '0') },
+    { label: 'Latency p50 · p90 · p99', num: true, value: (x) => p3(x.latency_ms, f.duration) },
+    { label: 'Documents (mean)', num: true, value: (x) => (x.documents_per_retrieval?.count ? x.documents_per_retrieval.mean.toFixed(1) : null) },
+    { label: 'Score p50 · p90 · p99', num: true, value: (x) => p3(x.scores, (v) => v.toFixed(2)) },
+  ], rows, {
+    href: (x) => (x.data_source === null ? href('/traces', { operation: 'retrieval' }) : href('/traces', { operation: 'retrieval', attr: `gen_ai.data_source.id=${x.data_source}` })),
+    empty: empty('No retrievals in this time range', 'Retrieval spans have gen_ai.operation.name = retrieval (or a vector-store query of another dialect).'),
+  }),
+  r.truncated ? h('p', { class: 'sub' }, `The newest ${f.int(r.limit)} retrievals of the range.`) : null,
+  r.folded_retrievals ? h('p', { class: 'sub' }, `${f.int(r.folded_retrievals)} retrievals of further sources under (other).`) : null];
 }
