@@ -208,6 +208,38 @@ describe('web UI', () => {
     // The model call ran from 130 ms to 1,330 ms into the trace.
     assert.match(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"]`).innerText(), /1\.20 s/);
 
+    // The critical path: the agent's steps ran one after the other, so all six spans are on it.
+    // Walking back from the root's end (2,500 ms): root 2,490–2,500 and 0–10, agent 2,400–2,490,
+    // 1,600–1,610, 1,330–1,340, 120–130 and 10–20 (130 ms), claude 1,610–2,400 (790 ms), tool
+    // 1,340–1,600 (260 ms), chat 130–1,330 (1,200 ms), retrieval 20–120 (100 ms).
+    assert.equal(await page.locator('.wf-row.on-path').count(), 6);
+    const path = await page.locator('#critical-path tbody tr').allInnerTexts();
+    assert.deepEqual(path.map((r) => r.replace(/\s+/g, ' ').trim()), [
+      'chat gpt-4o-mini ui-fixture 1.20 s 48%',
+      'chat claude-sonnet-4-5 ui-fixture 790 ms 32%',
+      'execute_tool get_weather ui-fixture 260 ms 10%',
+      'invoke_agent support ui-fixture 130 ms 5%',
+      'retrieval kb-support ui-fixture 100 ms 4%',
+      'POST /v1/answer ui-fixture 20.0 ms 1%',
+    ]);
+    assert.match(await text(page, '#critical-path'), /6 spans explain the 2\.50 s end to end/);
+    // Each span's stretches on the path are underlined: the agent's five gaps between its steps,
+    // the root's two ends, one stretch for each step.
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row[data-span-id="b000000000000002"] .wf-cp').length === 5);
+    assert.equal(await page.locator('.wf-row[data-span-id="b000000000000001"] .wf-cp').count(), 2);
+    assert.equal(await page.locator(`.wf-row[data-span-id="${AGENT.chatSpan}"] .wf-cp`).count(), 1);
+    await shot(page, 'trace-critical-path');
+    // Switched off, it is kept in the URL; clicking a span on the path selects it.
+    await page.click('#critical-path-toggle');
+    assert.equal(await page.isChecked('#critical-path-toggle'), false);
+    assert.equal(await page.locator('.wf-row.on-path').count(), 0);
+    assert.equal(new URL(page.url()).searchParams.get('cp'), '0');
+    await page.click('#critical-path-toggle');
+    await page.waitForFunction(() => document.querySelectorAll('.wf-row.on-path').length === 6);
+    assert.equal(new URL(page.url()).searchParams.get('cp'), null);
+    await page.click('#critical-path a:text("retrieval kb-support")');
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.retrievalSpan}"]`);
+
     // Into the model call: the GenAI fields, tokens, events, links and log record.
     await page.click(`.wf-row[data-span-id="${AGENT.chatSpan}"]`);
     await page.waitForSelector(`#span-detail[data-span-id="${AGENT.chatSpan}"]`);
@@ -219,7 +251,7 @@ describe('web UI', () => {
       'Input tokens\t1,200', 'of which cache read\t400', 'Output tokens\t345',
       'gen_ai.first_chunk', '+500 ms', 'link.reason', 'previous answer',
       'Log records (1)', 'gen_ai.client.inference.operation.details', 'answer sent to the user',
-      'Attributes (14)', 'gen_ai.input.messages', 'deployment.environment.name',
+      'Attributes (16)', 'gen_ai.input.messages', 'deployment.environment.name',
     ]) {
       assert.ok(panel.includes(expected.replace(/\t/g, ' ')), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
     }
@@ -229,9 +261,47 @@ describe('web UI', () => {
       'Cache read $0.000030', 'Output $0.00021']) {
       assert.ok(panel.includes(expected), `span panel lacks ${JSON.stringify(expected)}:\n${panel}`);
     }
-    // Not built yet, and saying so rather than showing made-up data.
-    assert.match(panel, /Coming in round 2\s*Chat view of messages/);
+    // The messages as a chat: system instructions and the user's question from the span's
+    // attributes, the answer (a tool call) from the details log record, the offered tools folded.
+    const chat = page.locator('#span-chat');
+    assert.deepEqual(await chat.locator('.msg').evaluateAll((els) => els.map((e) => e.dataset.role)), ['system', 'user', 'assistant']);
+    assert.equal(await chat.locator('.msg.system .msg-text').innerText(), AGENT.systemPrompt);
+    assert.equal(await chat.locator('.msg.user .msg-text').innerText(), 'Where is my refund?');
+    const call = (await chat.locator('.msg.assistant').innerText()).replace(/\s+/g, ' ');
+    assert.match(call, /finish: tool_call/);
+    assert.match(call, new RegExp(`→ calls get_weather ${AGENT.toolCallId} \\{"city":"Paris"\\}`));
+    assert.match(await chat.locator('#tool-definitions summary').innerText(), /Tools offered to the model \(1\)/);
+    assert.match(await chat.locator('.chat-sources').innerText(), /output messages: inference details event/);
+    // The retrieval that ran just before it (20–120 ms, the call started at 130 ms) fed it.
+    await page.waitForSelector('#span-rag .retrieved-documents');
+    const rag = (await text(page, '#span-rag')).replace(/\s+/g, ' ');
+    assert.match(rag, /retrieval kb-support · 100 ms, finished 10\.0 ms before this call/);
+    assert.match(rag, /doc-7 0\.910 Refunds are issued within 3 days\. doc-2 0\.420/);
+    await page.locator('#span-chat').scrollIntoViewIfNeeded();
     await shot(page, 'trace-span');
+
+    // The Anthropic call's messages arrived as OpenLLMetry indexed attributes: the tool result,
+    // then the answer, whose finish reason end_turn reads as stop.
+    await page.click(`.wf-row[data-span-id="${AGENT.claudeSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.claudeSpan}"] #span-chat`);
+    assert.deepEqual(await chat.locator('.msg').evaluateAll((els) => els.map((e) => e.dataset.role)), ['user', 'tool', 'assistant']);
+    assert.match(await chat.locator('.msg.tool').innerText(), new RegExp(`← result of ${AGENT.toolCallId}\\s+weather API timed out`));
+    assert.equal(await chat.locator('.msg.assistant .msg-text').innerText(), AGENT.answer);
+    assert.match(await chat.locator('.msg.assistant .msg-head').innerText(), /finish: stop/);
+    assert.match(await chat.locator('.chat-sources').innerText(), /OpenLLMetry indexed attributes/);
+    await page.locator('#span-chat').scrollIntoViewIfNeeded();
+    await shot(page, 'trace-span-chat');
+
+    // The retrieval's documents, in rank order with their scores.
+    await page.click(`.wf-row[data-span-id="${AGENT.retrievalSpan}"]`);
+    await page.waitForSelector(`#span-detail[data-span-id="${AGENT.retrievalSpan}"] #retrieved-documents`);
+    const docs = await page.locator('#retrieved-documents li.doc').allInnerTexts();
+    assert.equal(docs.length, 2);
+    assert.match(docs[0], /doc-7\s+0\.910\s+Refunds are issued within 3 days\./);
+    assert.match(docs[1], /doc-2\s+0\.420/);
+    assert.match(await text(page, '#retrieved-documents'), /Data source\s+kb-support/);
+    await page.locator('#retrieved-documents').scrollIntoViewIfNeeded();
+    await shot(page, 'trace-span-retrieval');
 
     // The failing tool call shows its status and exception.
     await page.click(`.wf-row[data-span-id="${AGENT.toolSpan}"]`);
@@ -239,6 +309,8 @@ describe('web UI', () => {
     const tool = await text(page, '#span-panel');
     assert.match(tool, /upstream timeout/);
     assert.match(tool, /TimeoutError weather API timed out/);
+    // Its arguments, from its own gen_ai.tool.call.arguments, as the call in the chat.
+    assert.match((await text(page, '#span-chat')).replace(/\s+/g, ' '), /→ calls get_weather call_weather_1 \{"city":"Paris"\}/);
 
     // Keyboard: up from the tool call selects the model call before it.
     await page.keyboard.press('ArrowUp');
@@ -318,37 +390,148 @@ describe('web UI', () => {
     const cards = await text(page, '.cards');
     assert.match(cards, /Model calls\s+3/);
     assert.match(cards, /3,600 in · 545 out/);
+    // The conversation as a chat: per turn, what the user added and the final answer. Turn 1's
+    // question comes from its first model call, the answer from the last (indexed attributes);
+    // turn 2's first call carries the whole history, of which only the new question is shown.
+    await page.waitForFunction(() => document.querySelectorAll('#conversation-chat .conv-turn .chat').length === 2);
+    const chatTurns = page.locator('#conversation-chat .conv-turn');
+    const turn = async (k) => chatTurns.nth(k).locator('.msg').evaluateAll((els) => els.map((e) => `${e.dataset.role}: ${e.querySelector('.msg-text')?.innerText}`));
+    assert.deepEqual(await turn(0), ['user: Where is my refund?', `assistant: ${AGENT.answer}`]);
+    assert.deepEqual(await turn(1), [`user: ${AGENT.followUp}`, `assistant: ${AGENT.followUpAnswer}`]);
+    assert.match(await chatTurns.nth(0).locator('.conv-turn-head').innerText(), /Turn 1 .* 2 model calls, 1 tool call/);
     await shot(page, 'conversation');
     page.check();
     await page.close();
   });
 
-  test('agents, compare: real tables where the API has data, round 2 clearly marked', async () => {
+  test('agents: workflow graph of a trace and of the range, with findings; the tables', async () => {
     const page = await openPage();
     await visit(page, '/agents');
     assert.match(await text(page, '#agents-table'), /support/);
     assert.match(await text(page, '#agent-tools-table'), /get_weather/);
-    assert.equal(await page.locator('[data-round2]').count(), 2);
+    // Retrieval per data source: the rerun of turn 1 retrieved nothing from kb-support, so that
+    // source has at least one empty result; its row lists its retrieval traces.
+    const kb = page.locator('#retrieval-table tbody tr', { hasText: 'kb-support' });
+    const cells = (await kb.innerText()).split('\t');
+    assert.ok(Number(cells[1].replace(/,/g, '')) >= 2, cells.join(' | '));
+    assert.ok(Number(cells[3].replace(/,/g, '')) >= 1, cells.join(' | '));
+    assert.match(await kb.locator('a').getAttribute('href'), /operation=retrieval&attr=gen_ai\.data_source\.id%3Dkb-support/);
+    // The range graph merges the newest traces (loadgen's agents and the fixtures).
+    await page.waitForSelector('#range-graph canvas');
+    assert.ok(Number(await page.getAttribute('#range-graph', 'data-nodes')) >= 5);
+    assert.match(await text(page, '#range-graph-info'), /The 100 newest traces of the range merged/);
+    // With no trace given, the newest agent trace of the range is drawn.
+    await page.waitForSelector('#trace-graph canvas');
+    assert.match(await page.inputValue('input[name=trace]'), /^[0-9a-f]{32}$/);
     await shot(page, 'agents');
-    await visit(page, '/compare?a.model=gpt-4o&b.model=gpt-4o-mini');
-    assert.equal(await page.inputValue('input[name="a.model"]'), 'gpt-4o');
-    assert.equal(await page.inputValue('input[name="b.model"]'), 'gpt-4o-mini');
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Cohort comparison/);
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Trace diff/);
-    await shot(page, 'compare');
+
+    // The fixture's first turn: agent support → retrieval kb-support, two models and a tool.
+    await page.fill('input[name=trace]', AGENT.trace1);
+    await page.click('#agent-trace-form button[type=submit]');
+    await ready(page);
+    assert.equal(new URL(page.url()).searchParams.get('trace'), AGENT.trace1);
+    await page.waitForSelector('#trace-graph canvas');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-nodes'), '5');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-edges'), '4');
+    assert.match(await text(page, '#trace-graph-info'), /5 nodes, 4 edges/);
+    assert.match(await text(page, '#trace-graph-info'), /no loops, cycles or stalls/);
+
+    // The planner that calls search 12 times in one invocation is flagged, with a link to it.
+    await visit(page, `/agents?trace=${AGENT.trace4}`);
+    await page.waitForSelector('#trace-graph canvas');
+    assert.equal(await page.getAttribute('#trace-graph', 'data-nodes'), '2');
+    const finding = await text(page, '#trace-graph-info .agent-findings');
+    assert.match(finding, /repeated invocation/);
+    assert.match(finding, /agent:planner called tool:search 12 times in one invocation/);
+    await shot(page, 'agents-finding');
+    await page.click('#trace-graph-info .agent-findings a');
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace4}`);
+    await page.waitForSelector('#span-detail[data-span-id="d400000000000001"]');
+
+    // A trace id that is not one says so.
+    await visit(page, '/agents?trace=nope');
+    assert.match(await text(page, '#trace-graph-info'), /"nope" is not a trace id/);
     page.check();
     await page.close();
   });
 
-  test('diagnostics: ingest counters, rejection reasons, unpriced models', async () => {
+  test('compare: two cohorts with deltas and verdicts; two traces diffed', async () => {
+    const page = await openPage();
+    await visit(page, '/compare');
+    // Cohorts typed into the form are compared over the range (loadgen calls both models).
+    await page.fill('input[name="a.model"]', 'gpt-4o');
+    await page.fill('input[name="b.model"]', 'gpt-4o-mini');
+    await page.fill('input[name=trace_a]', AGENT.trace1);
+    await page.fill('input[name=trace_b]', AGENT.trace5);
+    await page.click('#compare-cohorts button[type=submit]');
+    await ready(page);
+    const url = new URL(page.url());
+    assert.equal(url.searchParams.get('a.model'), 'gpt-4o');
+    assert.equal(url.searchParams.get('b.model'), 'gpt-4o-mini');
+    assert.equal(url.searchParams.get('trace_a'), AGENT.trace1);
+    assert.match(await text(page, '#cohort-a'), /model = gpt-4o\s+[1-9][\d,]* model calls/);
+    assert.match(await text(page, '#cohort-b'), /model = gpt-4o-mini\s+[1-9][\d,]* model calls/);
+    const metrics = await page.locator('#cohort-comparison table.compare-metrics tbody tr').allInnerTexts();
+    assert.deepEqual(metrics.map((r) => r.split('\t')[0]), ['Latency', 'Time to first token', 'Input tokens / call', 'Output tokens / call', 'Cost / call']);
+    for (const row of metrics) assert.match(row, /better|worse|no significant change|not enough data/);
+    assert.match(await text(page, '#compare-verdict'), /B is|no significant change|not enough data/);
+    assert.match(await text(page, '#compare-errors'), /Error rate: A [\d.]+% .* B [\d.]+%/);
+
+    // Turn 1 against its rerun: the first model call 600 ms slower (so its agent and the root
+    // too), the tool call missing, a rerank step added.
+    const totals = await page.locator('#trace-diff table.diff-totals tbody tr').allInnerTexts();
+    assert.match(totals[1], /Duration\s+2\.50 s\s+3\.10 s\s+\+24\.0%/);
+    assert.match(totals[2], /Errors\s+1\s+0/);
+    assert.match(await text(page, '#diff-counts'), /5 spans matched, 1 added, 1 missing, 3 slower, 0 faster/);
+    const changed = await page.locator('#trace-diff table.diff-changed tbody tr').allInnerTexts();
+    assert.equal(changed.length, 3);
+    assert.match(changed[2], /chat gpt-4o-mini[\s\S]*1\.20 s → 1\.80 s\s+\+600 ms \(slower\)/);
+    assert.match(await text(page, '#diff-missing'), /execute_tool get_weather/);
+    assert.match(await text(page, '#diff-added'), /rerank/);
+    await shot(page, 'compare');
+    // Each changed span opens in its trace.
+    await page.locator('#trace-diff table.diff-changed tbody tr').nth(2).locator('a:text("in B")').click();
+    await ready(page);
+    assert.equal(new URL(page.url()).pathname, `/traces/${AGENT.trace5}`);
+    await page.waitForSelector('#span-detail[data-span-id="e500000000000004"]');
+    // The trace page links back to the diff with this trace as the baseline.
+    assert.match(await page.getAttribute('#trace-compare', 'href'), new RegExp(`trace_a=${AGENT.trace5}`));
+    page.check();
+    await page.close();
+  });
+
+  test('diagnostics: ingest counters, rejection reasons, unpriced models, findings, pipeline', async () => {
     const page = await openPage();
     await visit(page, '/diagnostics');
     assert.match(await text(page, '#ingest-cards'), /Spans rejected\s+1\b/);
     assert.match(await text(page, '#recent-rejections'), /trace_id must be 16 bytes, got 2/);
     assert.match(await text(page, '#server-stats'), /Spans stored/);
     assert.match(await text(page, '#unpriced-models'), new RegExp(AGENT.unpricedModel));
-    assert.match(await text(page, '#page'), /Coming in round 2\s*Conformance findings/);
+    // What each instrumentation sends: the fixture's scope, with its spans and captured content.
+    const fixtureRow = await page.locator('#instrumentations tr', { hasText: 'flightdeck-ui-fixture 1.0.0' })
+      .filter({ has: page.locator('td:first-child .sub', { hasText: /^ui-fixture$/ }) }).innerText();
+    assert.match(fixtureRow, /openllmetry/, 'the indexed attributes of the Anthropic call are a dialect');
+    // Conformance: the fixture's deprecated names (gen_ai.system, gen_ai.prompt.{i}.*) are
+    // warnings, with an example span that opens in its trace.
+    const scope = page.locator(`#conformance-findings .finding-scope[data-scope="flightdeck-ui-fixture"][data-service="${AGENT.service}"]`);
+    const row = scope.locator('tr', { hasText: 'attribute.deprecated' });
+    assert.match(await row.innerText(), /warning/);
+    const example = await row.locator('a').getAttribute('href');
+    assert.match(example, new RegExp(`^/traces/(${AGENT.trace1}|${AGENT.trace2})\\?(.*&)?span=[0-9a-f]{16}`));
+    // Loadgen's instrumentations are checked too, and every one is listed with a verdict.
+    assert.ok(await page.locator('#conformance-findings .finding-scope').count() >= 3);
+    // Pipeline: redaction is on by default (every rule listed), sampling and forwarding are off.
+    assert.equal(await text(page, '#pipeline-stages'), 'Pipeline: normalize → enrich → redact → store');
+    const redaction = await text(page, '#pipeline-redaction');
+    for (const rule of ['email', 'secret', 'card']) assert.match(redaction, new RegExp(rule));
+    assert.match(await text(page, '#pipeline-sampler'), /Sampling is off/);
+    assert.match(await text(page, '#pipeline-forwarders'), /No forwarding destination/);
     await shot(page, 'diagnostics');
+    await row.locator('a').click();
+    await ready(page);
+    const opened = new URL(page.url());
+    await page.waitForSelector(`#span-detail[data-span-id="${opened.searchParams.get('span')}"]`);
     page.check();
     await page.close();
   });
@@ -365,8 +548,17 @@ describe('web UI', () => {
     }
     await visit(page, '/agents', EMPTY);
     assert.match(await text(page, '#agents-table'), /No agents in this time range/);
+    assert.match(await text(page, '#trace-graph-info'), /No agent trace in this time range/);
+    assert.match(await text(page, '#range-graph-info'), /No trace in this range/);
+    assert.match(await text(page, '#retrieval-table'), /No retrievals in this time range/);
+    assert.equal(await page.locator('#trace-graph canvas, #range-graph canvas').count(), 0);
+    await visit(page, '/compare', EMPTY);
+    assert.match(await text(page, '#cohort-comparison'), /Give each cohort a filter/);
+    assert.match(await text(page, '#trace-diff'), /Give two trace ids/);
     await visit(page, '/diagnostics', EMPTY);
     assert.match(await text(page, '#recent-rejections'), /No rejections/);
+    assert.match(await text(page, '#conformance-findings'), /No GenAI spans checked/);
+    assert.match(await text(page, '#pipeline-sampler'), /Sampling is off/);
     await visit(page, '/no/such/page', EMPTY);
     assert.match(await text(page, '#page'), /Page not found/);
     page.check();

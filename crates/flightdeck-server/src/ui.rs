@@ -71,6 +71,7 @@ const ASSETS: &[Asset] = assets![
     "js/api.js",
     "js/app.js",
     "js/charts.js",
+    "js/chat.js",
     "js/components.js",
     "js/dom.js",
     "js/format.js",

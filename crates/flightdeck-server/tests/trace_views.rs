@@ -10,7 +10,7 @@ use flightdeck_model::*;
 use flightdeck_server::{AppState, app};
 use flightdeck_store::{DuckDbStore, StoreConfig, WriteBatch, Writer};
 use http_body_util::BodyExt as _;
-use serde_json::Value;
+use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
 const T0: u64 = 1_800_000_000_000_000_000;
@@ -209,6 +209,13 @@ async fn one_span_in_full() {
         one["span"]["genai"]["retrieval"]["documents"][0]["id"],
         "doc-1"
     );
+    // The retrieval view is part of the span's content, with its scores; a span with no
+    // captured messages has none.
+    assert_eq!(
+        one["content"]["retrieval"],
+        json!({"documents": [{"id": "doc-1", "score": 0.5, "content": "a long document"}]})
+    );
+    assert!(one["content"].get("input_messages").is_none());
     assert_eq!(one["resource"]["attributes"]["service.name"], "checkout");
     let logs = one["logs"].as_array().unwrap();
     assert_eq!(logs.len(), 1);
@@ -250,4 +257,263 @@ async fn unknown_and_malformed_ids() {
     );
     let (status, _, _) = get(&state, "/api/v1/traces/123/tree").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+const CONTENT_TRACE: &str = "08080808080808080808080808080808";
+
+/// A model call as an instrumentation sends it: only `attributes`, normalized as ingest does.
+fn content_span(id: u8, attributes: &[(&str, AttrValue)]) -> Span {
+    let mut s = span(id, None, 0, 100, "llm call");
+    s.trace_id = TraceId::from_array([8; 16]).unwrap();
+    s.attributes = attributes
+        .iter()
+        .map(|(k, v)| KeyValue::new(*k, v.clone()))
+        .collect();
+    flightdeck_semconv::Normalizer::default().normalize(&mut s);
+    s
+}
+
+fn map(entries: &[(&str, AttrValue)]) -> AttrValue {
+    AttrValue::Map(
+        entries
+            .iter()
+            .map(|(k, v)| KeyValue::new(*k, v.clone()))
+            .collect(),
+    )
+}
+
+fn event_log(span: u8, at_ms: u64, event: &str, body: AttrValue) -> LogRecord {
+    LogRecord {
+        event_name: event.into(),
+        body,
+        trace_id: Some(TraceId::from_array([8; 16]).unwrap()),
+        ..log(Some(span), at_ms, "")
+    }
+}
+
+/// Three model calls of one trace with captured content in three dialects: OpenLLMetry's
+/// indexed attributes (0x11), OpenInference's flattened lists (0x12), and per-message log events
+/// (0x13, plus an event of another span that must not leak into it).
+fn content_state(dir: &tempfile::TempDir) -> AppState {
+    let s = |v: &str| AttrValue::from(v);
+    let traceloop = content_span(
+        0x11,
+        &[
+            ("gen_ai.system", s("openai")),
+            ("llm.request.type", s("chat")),
+            ("gen_ai.request.model", s("gpt-4o")),
+            ("gen_ai.prompt.0.role", s("system")),
+            ("gen_ai.prompt.0.content", s("You are terse.")),
+            ("gen_ai.prompt.1.role", s("user")),
+            ("gen_ai.prompt.1.content", s("Weather in Paris?")),
+            ("gen_ai.prompt.2.role", s("assistant")),
+            ("gen_ai.prompt.2.tool_calls.0.id", s("call_1")),
+            ("gen_ai.prompt.2.tool_calls.0.name", s("get_weather")),
+            (
+                "gen_ai.prompt.2.tool_calls.0.arguments",
+                s(r#"{"city":"Paris"}"#),
+            ),
+            ("gen_ai.prompt.3.role", s("tool")),
+            ("gen_ai.prompt.3.content", s("18C, sunny")),
+            ("gen_ai.prompt.3.tool_call_id", s("call_1")),
+            ("gen_ai.completion.0.role", s("assistant")),
+            ("gen_ai.completion.0.content", s("18C and sunny in Paris.")),
+            ("gen_ai.completion.0.finish_reason", s("stop")),
+            ("llm.request.functions.0.name", s("get_weather")),
+            ("llm.request.functions.0.description", s("Current weather")),
+            (
+                "llm.request.functions.0.parameters",
+                s(r#"{"type":"object","properties":{"city":{"type":"string"}}}"#),
+            ),
+        ],
+    );
+    let openinference = content_span(
+        0x12,
+        &[
+            ("openinference.span.kind", s("LLM")),
+            ("llm.system", s("openai")),
+            ("llm.model_name", s("gpt-4o-mini")),
+            ("llm.input_messages.0.message.role", s("system")),
+            (
+                "llm.input_messages.0.message.content",
+                s("Answer in French."),
+            ),
+            ("llm.input_messages.1.message.role", s("user")),
+            ("llm.input_messages.1.message.content", s("Hello?")),
+            ("llm.output_messages.0.message.role", s("assistant")),
+            ("llm.output_messages.0.message.content", s("Bonjour !")),
+            ("llm.finish_reason", s("stop")),
+            (
+                "llm.tools.0.tool.json_schema",
+                s(
+                    r#"{"type":"function","function":{"name":"lookup","description":"Looks it up","parameters":{"type":"object"}}}"#,
+                ),
+            ),
+        ],
+    );
+    let events = content_span(
+        0x13,
+        &[
+            ("gen_ai.operation.name", s("chat")),
+            ("gen_ai.provider.name", s("openai")),
+            ("gen_ai.request.model", s("gpt-4o")),
+        ],
+    );
+    let logs = vec![
+        event_log(
+            0x13,
+            3,
+            "gen_ai.choice",
+            map(&[
+                ("index", AttrValue::Int(0)),
+                ("finish_reason", s("stop")),
+                (
+                    "message",
+                    map(&[("role", s("assistant")), ("content", s("4"))]),
+                ),
+            ]),
+        ),
+        event_log(
+            0x13,
+            1,
+            "gen_ai.system.message",
+            map(&[("content", s("Be brief."))]),
+        ),
+        event_log(
+            0x13,
+            2,
+            "gen_ai.user.message",
+            map(&[("content", s("What is 2+2?"))]),
+        ),
+        event_log(
+            0x12,
+            2,
+            "gen_ai.user.message",
+            map(&[("content", s("not for span 13"))]),
+        ),
+    ];
+    let store = DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap();
+    store
+        .write(&[
+            WriteBatch::from_spans(&[traceloop, openinference, events]),
+            WriteBatch::from_logs(&logs),
+        ])
+        .unwrap();
+    AppState::new(
+        Arc::new(store),
+        flightdeck_pipeline::Enrich::new(Arc::new(flightdeck_pricing::Catalog::builtin().unwrap())),
+    )
+}
+
+/// OpenLLMetry's indexed attributes come back as canonical messages: the system prompt, a user
+/// turn, an assistant tool call with parsed arguments, the tool result, the answer with its
+/// finish reason, and the function definition.
+#[tokio::test]
+async fn content_of_a_traceloop_indexed_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = content_state(&dir);
+    let (status, one, _) = get(
+        &state,
+        &format!("/api/v1/traces/{CONTENT_TRACE}/spans/1111111111111111"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let c = &one["content"];
+    assert_eq!(
+        c["input_messages"],
+        json!([
+            {"role": "system", "parts": [{"type": "text", "content": "You are terse."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]},
+            {"role": "assistant", "parts": [
+                {"type": "tool_call", "id": "call_1", "name": "get_weather",
+                 "arguments": {"city": "Paris"}}]},
+            {"role": "tool", "parts": [
+                {"type": "tool_call_response", "id": "call_1", "response": "18C, sunny"}]},
+        ])
+    );
+    assert_eq!(
+        c["output_messages"],
+        json!([{"role": "assistant", "finish_reason": "stop",
+                "parts": [{"type": "text", "content": "18C and sunny in Paris."}]}])
+    );
+    assert_eq!(
+        c["tool_definitions"],
+        json!([{"type": "function", "name": "get_weather", "description": "Current weather",
+                "parameters": {"type": "object", "properties": {"city": {"type": "string"}}}}])
+    );
+    assert!(c.get("system_instructions").is_none(), "{c}");
+    assert!(c.get("retrieval").is_none(), "{c}");
+    assert_eq!(
+        c["sources"],
+        json!({"input_messages": "indexed_attributes", "output_messages": "indexed_attributes",
+               "tool_definitions": "indexed_attributes"})
+    );
+}
+
+/// OpenInference's flattened message and tool lists come back as canonical messages, with the
+/// span's single finish reason on its single output message.
+#[tokio::test]
+async fn content_of_an_openinference_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = content_state(&dir);
+    let (status, one, _) = get(
+        &state,
+        &format!("/api/v1/traces/{CONTENT_TRACE}/spans/1212121212121212"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let c = &one["content"];
+    assert_eq!(
+        c["input_messages"],
+        json!([
+            {"role": "system", "parts": [{"type": "text", "content": "Answer in French."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "Hello?"}]},
+        ])
+    );
+    assert_eq!(
+        c["output_messages"],
+        json!([{"role": "assistant", "finish_reason": "stop",
+                "parts": [{"type": "text", "content": "Bonjour !"}]}])
+    );
+    assert_eq!(
+        c["tool_definitions"],
+        json!([{"type": "function", "name": "lookup", "description": "Looks it up",
+                "parameters": {"type": "object"}}])
+    );
+    assert_eq!(c["sources"]["input_messages"], "openinference_messages");
+    assert_eq!(c["sources"]["tool_definitions"], "openinference_messages");
+    // The span was recognized as a chat call at ingest, so the UI shows it as one.
+    assert_eq!(one["span"]["genai"]["operation"], "chat");
+}
+
+/// Content sent as per-message log events (out of order, one of them belonging to another span)
+/// comes back as the span's messages in time order, with only its own events.
+#[tokio::test]
+async fn content_arriving_as_log_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = content_state(&dir);
+    let (status, one, _) = get(
+        &state,
+        &format!("/api/v1/traces/{CONTENT_TRACE}/spans/1313131313131313"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    let c = &one["content"];
+    assert_eq!(
+        c["input_messages"],
+        json!([
+            {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+            {"role": "user", "parts": [{"type": "text", "content": "What is 2+2?"}]},
+        ])
+    );
+    assert_eq!(
+        c["output_messages"],
+        json!([{"role": "assistant", "finish_reason": "stop",
+                "parts": [{"type": "text", "content": "4"}]}])
+    );
+    assert_eq!(
+        c["sources"],
+        json!({"input_messages": "message_events", "output_messages": "message_events"})
+    );
+    assert_eq!(one["logs"].as_array().unwrap().len(), 3);
 }

@@ -277,8 +277,10 @@ pub async fn get_critical_path(
 }
 
 /// `GET /api/v1/traces/{trace_id}/spans/{span_id}`: one span with the same fields as in the full
-/// trace (its place in the tree aside: the tree has it), with its resource and its log records.
-/// Reads only that span, so it is as fast for a span of a 10,000-span trace as of a small one.
+/// trace (its place in the tree aside: the tree has it), with its resource, its log records and
+/// its canonical content (messages, system instructions, tool definitions, retrieved documents)
+/// whatever dialect it arrived in. Reads only that span, so it is as fast for a span of a
+/// 10,000-span trace as of a small one.
 pub async fn get_span(
     State(state): State<AppState>,
     Path((trace_id, span_id)): Path<(String, String)>,
@@ -287,18 +289,26 @@ pub async fn get_span(
     let span_id: SpanId = span_id
         .parse()
         .map_err(|e| ApiError::BadRequest(format!("invalid span id {span_id:?}: {e}")))?;
-    let (span, logs) = state
-        .query(move |s| Ok((s.span(trace_id, span_id)?, s.trace_logs(trace_id)?)))
+    // The content is built next to the read, on the blocking thread: it may parse large JSON.
+    let found = state
+        .query(move |s| {
+            let Some(span) = s.span(trace_id, span_id)? else {
+                return Ok(None);
+            };
+            let logs: Vec<_> = s
+                .trace_logs(trace_id)?
+                .into_iter()
+                .filter(|l| l.span_id == Some(span_id))
+                .collect();
+            let content = flightdeck_semconv::content(&span, &logs);
+            Ok(Some((span, logs, content)))
+        })
         .await?;
-    let Some(span) = span else {
+    let Some((span, logs, content)) = found else {
         return Err(ApiError::NotFound(format!(
             "span {span_id} not found in trace {trace_id}"
         )));
     };
-    let logs: Vec<_> = logs
-        .into_iter()
-        .filter(|l| l.span_id == Some(span_id))
-        .collect();
     Ok(Json(json!({
         "trace_id": trace_id,
         "span": SpanDetail {
@@ -308,7 +318,22 @@ pub async fn get_span(
         },
         "resource": span.resource,
         "logs": logs,
+        "content": SpanContent {
+            content,
+            retrieval: span.genai.retrieval.as_ref(),
+        },
     })))
+}
+
+/// The canonical content of a span in a [`get_span`] response: the messages, system
+/// instructions and tool definitions in the current conventions' shapes (with where each came
+/// from), and the retrieval view of a retrieval span.
+#[derive(Serialize)]
+struct SpanContent<'a> {
+    #[serde(flatten)]
+    content: flightdeck_semconv::Content,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    retrieval: Option<&'a flightdeck_model::Retrieval>,
 }
 
 /// One span in a [`get_span`] response.

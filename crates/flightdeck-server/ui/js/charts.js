@@ -98,3 +98,115 @@ export function traceScatter({ ok, errors, startMs, endMs, fmt }) {
     ],
   };
 }
+
+const KIND_COLORS = { workflow: '#6f42c1', agent: '#1f77b4', tool: '#e8590c', model: '#2f9e44', retrieval: '#0b7285' };
+
+/**
+ * Columns for a workflow graph: each node one step right of its deepest invoker (cycles are cut
+ * where they close), nodes of a column stacked in the order given (kind, then name).
+ */
+function layered(nodes, edges) {
+  const ids = nodes.map((n) => n.id);
+  const incoming = new Map(ids.map((id) => [id, []]));
+  for (const e of edges) if (incoming.has(e.to) && e.from !== e.to) incoming.get(e.to).push(e.from);
+  const layer = new Map();
+  const visiting = new Set();
+  const depthOf = (id) => {
+    if (layer.has(id)) return layer.get(id);
+    if (visiting.has(id)) return 0;
+    visiting.add(id);
+    let d = 0;
+    for (const from of incoming.get(id) ?? []) d = Math.max(d, depthOf(from) + 1);
+    visiting.delete(id);
+    layer.set(id, d);
+    return d;
+  };
+  for (const id of ids) depthOf(id);
+  const columns = [];
+  for (const n of nodes) {
+    const d = layer.get(n.id) ?? 0;
+    while (columns.length <= d) columns.push([]);
+    columns[d].push(n.id);
+  }
+  return columns.filter((c) => c.length);
+}
+
+const GRAPH_MARGIN = { left: 70, right: 110, top: 44, bottom: 30 };
+
+/**
+ * An agent workflow graph (nodes and edges as the agents endpoints return them): nodes sized by
+ * invocations and coloured by kind (red outline when any failed), edges labelled with call counts.
+ * `fmt` formats nanoseconds for the tooltip; `width` is the chart's width in pixels. Returns the
+ * chart option and the height (px) that keeps the tallest column readable. Positions are laid out
+ * in pixels of the drawing area, so the chart is drawn at scale 1 and nothing is stretched.
+ */
+export function workflowGraph({ nodes, edges, fmt, width }) {
+  const esc = (v) => echarts.format.encodeHTML(String(v));
+  const columns = layered(nodes, edges);
+  const tallest = Math.max(1, ...columns.map((c) => c.length));
+  const height = Math.max(300, GRAPH_MARGIN.top + GRAPH_MARGIN.bottom + 46 * tallest);
+  const vw = Math.max(200, (width || 800) - GRAPH_MARGIN.left - GRAPH_MARGIN.right);
+  const vh = height - GRAPH_MARGIN.top - GRAPH_MARGIN.bottom;
+  const pos = new Map();
+  columns.forEach((list, d) => {
+    const x = columns.length > 1 ? (d * vw) / (columns.length - 1) : vw / 2;
+    list.forEach((id, k) => pos.set(id, [x, list.length > 1 ? (k * vh) / (list.length - 1) : vh / 2]));
+  });
+  const busy = edges.length > 30;
+  // Two invisible corners make the data extent exactly the drawing area.
+  const anchors = [[0, 0], [vw, vh]].map(([x, y], k) => ({
+    id: `__corner${k}`, name: '', x, y, symbolSize: 0, silent: true, label: { show: false }, tooltip: { show: false }, raw: null,
+  }));
+  const maxCalls = Math.max(1, ...nodes.map((n) => n.invocations));
+  const maxEdge = Math.max(1, ...edges.map((e) => e.count));
+  const option = {
+    animation: false,
+    tooltip: {
+      confine: true,
+      formatter: (p) => {
+        const d = p.data.raw;
+        if (!d) return '';
+        if (p.dataType === 'edge') {
+          return `${esc(d.from)} → ${esc(d.to)}<br>${d.count} call${d.count === 1 ? '' : 's'}, ${d.errors} failed`
+            + `<br>total ${esc(fmt(d.total_duration_ns))}, longest ${esc(fmt(d.max_duration_ns))}${d.via_link ? `<br>${d.via_link} across a span link` : ''}`;
+        }
+        return `<strong>${esc(d.name)}</strong> (${esc(d.kind)})<br>${d.invocations} invocation${d.invocations === 1 ? '' : 's'}, ${d.errors} failed`
+          + `<br>total ${esc(fmt(d.total_duration_ns))}, longest ${esc(fmt(d.max_duration_ns))}`;
+      },
+    },
+    legend: { top: 0, data: Object.keys(KIND_COLORS), textStyle: { fontSize: 11 } },
+    series: [{
+      type: 'graph',
+      layout: 'none',
+      roam: true,
+      ...GRAPH_MARGIN,
+      width: vw,
+      height: vh,
+      categories: Object.entries(KIND_COLORS).map(([name, color]) => ({ name, itemStyle: { color } })),
+      edgeSymbol: ['none', 'arrow'],
+      edgeSymbolSize: 8,
+      label: { show: true, position: 'bottom', fontSize: 11, formatter: (p) => p.data.raw?.name ?? '' },
+      edgeLabel: { show: !busy, fontSize: 10, formatter: (p) => `${p.data.raw.count}×` },
+      emphasis: { focus: 'adjacency', edgeLabel: { show: true } },
+      // Symbols keep their pixel size whatever the zoom (the view scales x and y separately).
+      nodeScaleRatio: 0,
+      data: [...anchors, ...nodes.map((n) => ({
+        id: n.id,
+        name: n.id,
+        raw: n,
+        x: pos.get(n.id)[0],
+        y: pos.get(n.id)[1],
+        category: Object.keys(KIND_COLORS).indexOf(n.kind),
+        symbolSize: 12 + 18 * Math.sqrt(n.invocations / maxCalls),
+        itemStyle: n.errors ? { borderColor: '#d64545', borderWidth: 3 } : undefined,
+      }))],
+      links: edges.map((e) => ({
+        source: e.from,
+        target: e.to,
+        raw: e,
+        lineStyle: { width: 1 + 4 * Math.sqrt(e.count / maxEdge), color: e.errors ? '#d64545' : '#8a93a0', curveness: e.from === e.to ? 0.6 : 0.05, opacity: busy ? 0.45 : 0.9 },
+      })),
+    }],
+  };
+  return { option, height };
+}

@@ -47,14 +47,6 @@ export function noneInRange(what = 'data') {
   return empty(`No ${what} in this time range`, 'Pick a longer range in the top right, or loosen the filters.');
 }
 
-/** A part of the UI whose data arrives with the next round of work; never shows made-up data. */
-export function round2(title, description) {
-  return h('div', { class: 'round2', dataset: { round2: title } },
-    h('span', { class: 'badge soon' }, 'Coming in round 2'),
-    h('strong', null, title),
-    description ? h('p', { style: { margin: '6px 0 0' } }, description) : null);
-}
-
 /** A small pill. */
 export function chip(text, kind = '') {
   return h('span', { class: `chip ${kind}`.trim() }, text);

@@ -1,10 +1,12 @@
-// The detail panel of the trace page: one span (GenAI fields, tokens, events, links, log records,
-// attributes, resource) or, with no span selected, the trace's totals. The header comes from the
-// span tree at once; the rest from the span's own request.
+// The detail panel of the trace page: one span (GenAI fields, tokens, cost, its messages as a chat,
+// retrieved documents, events, links, log records, attributes, resource) or, with no span
+// selected, the trace's totals. The header comes from the span tree at once; the rest from the
+// span's own request.
 
 import { h, replace } from './dom.js';
 import * as f from './format.js';
-import { attributes, chip, kv, round2, table, value } from './components.js';
+import { attributes, chip, kv, table, value } from './components.js';
+import { chatView, documentsView, hasMessages } from './chat.js';
 import { href } from './state.js';
 
 const MODEL_CALLS = new Set(['chat', 'text_completion', 'generate_content', 'embeddings']);
@@ -60,10 +62,15 @@ function countChildren(model, i) {
   return n;
 }
 
+/** Operations that generate from retrieved context (what `/traces/{id}/rag` pairs). */
+export const GENERATIONS = new Set(['chat', 'text_completion', 'generate_content']);
+
 /**
- * The rest of the panel, from `GET /api/v1/traces/{id}/spans/{span_id}`: `{span, resource, logs}`.
+ * The rest of the panel, from `GET /api/v1/traces/{id}/spans/{span_id}`: `{span, resource, logs,
+ * content}`. `ragSlot`, when given, is placed after the messages (the page fills it with the
+ * retrievals that fed this generation).
  */
-export function spanDetails(detail) {
+export function spanDetails(detail, { ragSlot } = {}) {
   const s = detail.span;
   const g = s.genai ?? {};
   const op = g.operation;
@@ -75,6 +82,8 @@ export function spanDetails(detail) {
     ['Dropped', [s.dropped_attributes_count ? `${s.dropped_attributes_count} attributes` : '', s.dropped_events_count ? `${s.dropped_events_count} events` : '', s.dropped_links_count ? `${s.dropped_links_count} links` : ''].filter(Boolean).join(', ') || null],
   ])];
 
+  // The cost follows the messages: on a model call, what was said matters first.
+  let costBlock = null;
   if (Object.keys(g).length) {
     const u = g.usage ?? {};
     const hasUsage = Object.keys(u).length > 0;
@@ -108,31 +117,40 @@ export function spanDetails(detail) {
       ].map(([label, v]) => [label, v === undefined || v === null ? null : f.int(v)]))) : null));
 
     if (MODEL_CALLS.has(op) || g.cost) {
-      parts.push(block('Cost',
+      costBlock = block('Cost',
         g.cost
           ? kv([['Total', f.cost(g.cost.total)], ['Priced as', g.cost.priced_as],
             ...[['Input', g.cost.input], ['Cache read', g.cost.cache_read], ['Cache write', g.cost.cache_write], ['Output', g.cost.output], ['Reasoning', g.cost.reasoning]]
               .map(([label, v]) => [label, f.cost(v)])])
-          : round2('Cost breakdown', 'Cost per call (input, cache read and write, output, reasoning) is computed at ingest from the model catalog in round 2.')));
-    }
-    if ((MODEL_CALLS.has(op) && op !== 'embeddings') || op === 'invoke_agent' || op === 'execute_tool') {
-      parts.push(block('Messages',
-        round2('Chat view of messages, tool calls and results', 'Captured content will be shown as a conversation (system, user, assistant, tool calls and their results). Until then it is in the raw attributes (gen_ai.input.messages, gen_ai.output.messages, gen_ai.tool.call.*) and in the log records below.')));
-    }
-    if (op === 'retrieval' || g.retrieval) {
-      const r = g.retrieval;
-      parts.push(block('Retrieved documents',
-        r?.documents?.length
-          ? [kv([['Data source', r.data_source], ['Query', r.query], ['Top k', r.top_k]]),
-            table([
-              { label: '#', num: true, value: (d) => String(r.documents.indexOf(d) + 1) },
-              { label: 'Document', value: (d) => d.id, wrap: true },
-              { label: 'Score', num: true, value: (d) => (d.score == null ? null : d.score.toFixed(3)) },
-              { label: 'Content', value: (d) => (d.content ? value(d.content, { limit: 400 }) : null), wrap: true },
-            ], r.documents)]
-          : round2('Retrieved documents with scores', 'Documents and their relevance scores are extracted at ingest in round 2; until then they are in the raw attributes.')));
+          : h('div', { class: 'notice', id: 'span-unpriced' },
+            Object.keys(g.usage ?? {}).length
+              ? [`Not priced: ${g.request_model ?? g.response_model ?? 'this model'} is not in the price catalog. `,
+                h('a', { href: href('/diagnostics', {}) }, 'Unpriced models'), ' lists every such model; add it to the pricing overrides file.']
+              : 'Not priced: the call reported no token usage.'));
     }
   }
+
+  const content = detail.content ?? {};
+  const toolCall = op === 'execute_tool'
+    ? { name: g.tool_name, id: g.tool_call_id, arguments: s.attributes?.['gen_ai.tool.call.arguments'], result: s.attributes?.['gen_ai.tool.call.result'] }
+    : null;
+  const hasToolCall = toolCall && (toolCall.arguments !== undefined || toolCall.result !== undefined);
+  if (hasMessages(content) || hasToolCall) {
+    parts.push(block('Messages', chatView(content, { toolCall })));
+  } else if ((MODEL_CALLS.has(op) && op !== 'embeddings') || op === 'invoke_agent' || op === 'execute_tool') {
+    parts.push(block('Messages', h('div', { class: 'sub', id: 'span-no-content' },
+      'No content captured. Messages are stored only when the instrumentation sends them (for OpenTelemetry instrumentations: ',
+      h('code', null, 'OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true'), ').')));
+  }
+  const retrieval = content.retrieval ?? g.retrieval;
+  if (retrieval?.documents?.length) {
+    parts.push(block(`Retrieved documents (${retrieval.documents.length})`, documentsView(retrieval, { id: 'retrieved-documents' })));
+  } else if (op === 'retrieval') {
+    parts.push(block('Retrieved documents', h('div', { class: 'sub' },
+      'No documents captured: the retrieval reported none (gen_ai.retrieval.documents), or they were not sent.')));
+  }
+  if (ragSlot) parts.push(ragSlot);
+  if (costBlock) parts.push(costBlock);
 
   parts.push(block(`Events (${s.events?.length ?? 0})`,
     s.events?.length
@@ -219,8 +237,59 @@ export function tracePanel(trace) {
       { label: 'Tokens in / out', num: true, value: (r) => `${f.compact(r.input)} / ${f.compact(r.output)}` },
       { label: 'Time', num: true, value: (r) => f.duration(r.ms) },
     ], [...byModel.values()])) : null,
-    block('Critical path', round2('Critical path', 'The chain of spans that determined the trace\'s duration will be highlighted in the waterfall in round 2.')),
+    block('Critical path', criticalPath(trace)),
     block(`Log records not tied to a span (${looseCount})`,
       loose.length ? loose.map((log) => logRecord(log, trace.start_ns)) : h('div', { class: 'loading' }, 'none'),
       looseCount > loose.length ? h('div', { class: 'sub' }, `${looseCount - loose.length} more not shown`) : null));
+}
+
+/** Spans listed in the trace panel's critical path, the largest contributions first. */
+const PATH_ROWS = 12;
+
+/**
+ * The spans on the critical path with the time each one spent on it (clickable), from the tree:
+ * each span on the path carries its `critical_ns`, the top level the totals.
+ */
+function criticalPath(trace) {
+  const cp = trace.critical_path;
+  const total = cp?.total_ns ?? 0;
+  const rows = trace.spans
+    .filter((s) => s.critical_ns != null)
+    .map((s) => ({ span_id: s.span_id, name: s.name, service: s.service, operation: s.genai?.operation, self_ns: s.critical_ns, share: total ? s.critical_ns / total : 0 }))
+    .sort((a, b) => b.self_ns - a.self_ns);
+  if (!rows.length) return h('div', { class: 'loading' }, 'none (the trace has no timing)');
+  const shown = rows.slice(0, PATH_ROWS);
+  return h('div', { id: 'critical-path' },
+    h('p', { class: 'sub', style: { margin: '0 0 6px' } },
+      `${f.int(rows.length)} span${rows.length === 1 ? '' : 's'} explain the ${f.durationNs(total)} end to end`,
+      cp.unattributed_ns ? `; ${f.durationNs(cp.unattributed_ns)} between roots is covered by no span` : '',
+      '. Their own time on the path:'),
+    table([
+      { label: 'Span', wrap: true, value: (r) => [h('a', { href: '#', dataset: { selectSpan: r.span_id } }, r.name), r.operation && !r.name.startsWith(r.operation) ? [' ', chip(r.operation, 'op')] : null,
+        h('div', { class: 'sub' }, r.service)] },
+      { label: 'On path', num: true, value: (r) => f.durationNs(r.self_ns) },
+      { label: 'Share', num: true, value: (r) => [h('span', { class: 'cp-bar' }, h('span', { style: { width: `${Math.min(100, 100 * r.share)}%` } })), f.pct(r.share, 0)] },
+    ], shown),
+    rows.length > shown.length ? h('div', { class: 'sub' }, `${f.int(rows.length - shown.length)} more spans with smaller shares`) : null);
+}
+
+/**
+ * The retrievals that fed a generation (`generations[0]` of `GET /api/v1/traces/{id}/rag?span=`):
+ * each retrieval's documents with their scores, and how long before the call it finished.
+ */
+export function ragBlock(view) {
+  const g = view?.generations?.[0];
+  const retrievals = g?.retrievals ?? [];
+  if (!retrievals.length) {
+    return block('Retrieved context', h('div', { class: 'sub', id: 'span-rag' }, 'No retrieval in this trace fed this call.'));
+  }
+  return block(`Retrieved context (${retrievals.length} retrieval${retrievals.length === 1 ? '' : 's'})`,
+    h('div', { id: 'span-rag' },
+      retrievals.map((r) => h('div', { class: 'rag-retrieval' },
+        h('div', { class: 'sub' },
+          h('a', { href: '#', dataset: { selectSpan: r.span_id } }, r.name),
+          ` · ${f.durationNs(r.duration_ns)}, finished ${f.durationNs(r.lead_ns)} before this call`,
+          r.failed ? [' ', chip('failed', 'error')] : null),
+        r.documents?.length ? documentsView(r) : h('div', { class: 'sub' }, 'no documents reported'))),
+      g.omitted_retrievals ? h('div', { class: 'sub' }, `${f.int(g.omitted_retrievals)} earlier retrievals not shown`) : null));
 }

@@ -1,6 +1,8 @@
 // The trace waterfall: one row per span in tree order, bars on a shared time axis. Rows are
 // virtualized (only the rows in view exist in the DOM), so a trace of 10,000+ spans scrolls as fast
-// as one of ten. Subtrees collapse; arrow keys move the selection.
+// as one of ten. Subtrees collapse; arrow keys move the selection. The critical path can be
+// highlighted: its spans' rows are marked (from the tree) and the stretches each one contributes
+// are underlined on its bar (from the full path, when the page fetched it; else the whole bar).
 
 import { h, replace } from './dom.js';
 import * as f from './format.js';
@@ -47,7 +49,27 @@ export function buildModel(trace) {
   }
   while (stack.length) end[stack.pop()] = n;
   const total = Math.max((trace.end_ns - t0) / 1e6, 1e-6);
-  return { spans, n, start, dur, depth, parent, end, error, color, services, byId, total };
+  // The critical path: which spans are on it (the tree gives each its `critical_ns`); the
+  // stretches each contributes arrive later, if at all (`setPathSegments`).
+  const onPath = new Uint8Array(n);
+  for (let i = 0; i < n; i += 1) if (spans[i].critical_ns != null) onPath[i] = 1;
+  return { spans, n, start, dur, depth, parent, end, error, color, services, byId, total, onPath, pathSegments: null };
+}
+
+/**
+ * Adds the stretches (ms from the trace start) each span contributes to the critical path, from
+ * `GET /api/v1/traces/{id}/critical_path`'s `segments`.
+ */
+export function setPathSegments(model, segments, traceStartNs) {
+  const map = new Map();
+  for (const seg of segments ?? []) {
+    const i = seg.span_id ? model.byId.get(seg.span_id) : undefined;
+    if (i === undefined) continue;
+    let list = map.get(i);
+    if (!list) map.set(i, (list = []));
+    list.push([(seg.start_ns - traceStartNs) / 1e6, (seg.end_ns - traceStartNs) / 1e6]);
+  }
+  model.pathSegments = map;
 }
 
 /** Nice tick positions (ms) for an axis of `total` ms. */
@@ -62,9 +84,10 @@ function ticks(total) {
 
 export class Waterfall {
   /** `onSelect(i)` runs when the user selects a span (click or keys). */
-  constructor(container, model, { onSelect }) {
+  constructor(container, model, { onSelect, criticalPath = false }) {
     this.m = model;
     this.onSelect = onSelect;
+    this.criticalPath = criticalPath;
     this.collapsed = new Set();
     this.selected = -1;
     this.matches = new Set();
@@ -169,6 +192,8 @@ export class Waterfall {
     const cls = ['wf-row'];
     if (i === this.selected) cls.push('selected');
     if (this.matches.has(i)) cls.push('match');
+    const onPath = this.criticalPath && m.onPath[i] === 1;
+    if (onPath) cls.push('on-path');
     // The duration goes inside a wide bar, else after it, or before it near the right edge.
     let labelStyle;
     if (widthPct >= 14) labelStyle = { left: `calc(${startPct}% + 4px)`, color: '#fff' };
@@ -193,7 +218,18 @@ export class Waterfall {
       m.services.size > 1 ? h('span', { class: 'wf-svc' }, s.service) : null),
     h('div', { class: 'wf-track' },
       h('div', { class: `wf-bar${m.error[i] ? ' error' : ''}`, style: { left: `${startPct}%`, width: `${widthPct}%`, background: m.color[i] } }),
+      onPath ? (m.pathSegments?.get(i) ?? [[m.start[i], m.start[i] + m.dur[i]]]).map(([a, b]) => h('div', {
+        class: 'wf-cp',
+        title: `on the critical path: ${f.duration(b - a)}`,
+        style: { left: `${(100 * a) / m.total}%`, width: `${(100 * (b - a)) / m.total}%` },
+      })) : null,
       label));
+  }
+
+  /** Shows or hides the critical path. */
+  setCriticalPath(on) {
+    this.criticalPath = on;
+    this.render();
   }
 
   /** Selects span i (and tells the page), scrolling it into view. */

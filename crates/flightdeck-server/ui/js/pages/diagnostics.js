@@ -1,10 +1,14 @@
 // Diagnostics: ingest health — received / accepted / rejected / refused per signal, with the most
-// recent rejection reasons; the writer and the store; models missing from the price catalog.
+// recent rejection reasons; the writer and the store; models missing from the price catalog; what
+// each instrumentation sends (dialects, missing fields, content) and where it departs from the
+// GenAI conventions (conformance findings with an example span); and the pipeline's counters
+// (redactions per rule, tail-sampling decisions per policy, forwarding destinations).
 
 import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import * as f from '../format.js';
-import { card, empty, errorBox, round2, section, table } from '../components.js';
+import { card, chip, empty, errorBox, section, table } from '../components.js';
+import { href } from '../state.js';
 
 export const title = () => 'Diagnostics';
 export const usesRange = false;
@@ -17,6 +21,9 @@ export function mount(root, ctx) {
   const rejections = h('div', { id: 'recent-rejections' });
   const server = h('div', { id: 'server-stats' });
   const unpriced = h('div', { id: 'unpriced-models' });
+  const instrumentations = h('div', { id: 'instrumentations' });
+  const conformance = h('div', { id: 'conformance-findings' });
+  const pipeline = h('div', { id: 'pipeline' });
   replace(root,
     h('div', { class: 'page-head' }, h('h1', null, 'Diagnostics'), h('span', { class: 'sub' }, 'Is everything sent arriving, and is it complete?')),
     health,
@@ -25,16 +32,24 @@ export function mount(root, ctx) {
     h('div', { class: 'grid two' },
       section('Writer and store', {}, server),
       section('Models without a price (last 7 days)', {}, unpriced)),
-    section('Conformance per instrumentation', {},
-      round2('Conformance findings', 'For each instrumentation library (scope): spans missing usage, TTFT, model names or other attributes the GenAI conventions expect, with examples.')));
+    section('Instrumentations (since the server started)', {}, instrumentations),
+    section(`Conformance per instrumentation (GenAI spans of the last ${FINDINGS_SINCE})`, {}, conformance),
+    section('Pipeline', {}, pipeline));
 
   async function load() {
     const opts = { signal: ctx.signal };
-    const [stats, models] = await Promise.allSettled([
+    const results = await Promise.allSettled([
       api.get('/stats', null, opts),
       api.get('/models/unpriced', null, opts),
+      api.get('/diagnostics', null, opts),
+      api.get('/diagnostics/findings', { since: FINDINGS_SINCE }, opts),
+      api.get('/pipeline', null, opts),
     ]);
-    if ([stats, models].some((r) => r.status === 'rejected' && api.isAbort(r.reason))) return;
+    if (results.some((r) => r.status === 'rejected' && api.isAbort(r.reason))) return;
+    const [stats, models, diag, findings, pipe] = results;
+    show(instrumentations, diag, 'the instrumentation diagnostics', (d) => renderInstrumentations(d.instrumentations?.groups ?? []));
+    show(conformance, findings, 'the conformance findings', (d) => renderFindings(d.scopes ?? []));
+    show(pipeline, pipe, 'the pipeline counters', renderPipeline);
 
     if (stats.status === 'rejected') {
       replace(health, errorBox('the server statistics', stats.reason));
@@ -115,4 +130,122 @@ export function mount(root, ctx) {
   }
 
   return { load };
+}
+
+/** How far back conformance findings are checked. */
+const FINDINGS_SINCE = '24h';
+
+function show(el, result, what, render) {
+  if (result.status === 'rejected') replace(el, errorBox(what, result.reason));
+  else replace(el, render(result.value));
+}
+
+const instrumentation = (g) => [
+  h('strong', null, g.scope_name || '(no scope name)'), g.scope_version ? ` ${g.scope_version}` : '',
+  h('div', { class: 'sub' }, g.service)];
+
+/** A share of spans, marked when any are affected. */
+function share(s) {
+  if (!s?.of) return null;
+  return s.count ? h('span', { class: 'bad-text' }, `${f.int(s.count)} of ${f.int(s.of)} (${f.pct(s.share, 0)})`) : `0 of ${f.int(s.of)}`;
+}
+
+function renderInstrumentations(groups) {
+  const rows = [...groups].sort((a, b) => b.genai_spans - a.genai_spans || b.spans - a.spans);
+  return table([
+    { label: 'Instrumentation', value: instrumentation },
+    { label: 'Spans', num: true, value: (g) => f.int(g.spans) },
+    { label: 'GenAI', num: true, value: (g) => f.int(g.genai_spans) },
+    { label: 'Model calls', num: true, value: (g) => f.int(g.model_calls) },
+    { label: 'Dialects', value: (g) => Object.entries(g.dialects ?? {}).map(([d, n]) => chip(`${d} ${f.compact(n)}`)), wrap: true },
+    { label: 'No model', num: true, value: (g) => share(g.missing_model) },
+    { label: 'No usage', num: true, value: (g) => share(g.missing_usage) },
+    { label: 'No TTFT (streams)', num: true, value: (g) => share(g.missing_time_to_first_chunk) },
+    { label: 'Deprecated names', value: (g) => Object.entries(g.deprecated ?? {}).map(([n, c]) => chip(`${n} ${f.compact(c)}`)), wrap: true },
+    { label: 'Content', value: (g) => (g.content?.present
+      ? `${f.int(g.content.spans_with_content)} spans${g.content.logs_with_content ? `, ${f.int(g.content.logs_with_content)} log events` : ''}`
+      : 'none') },
+  ], rows, { empty: empty('No spans yet', 'Nothing has arrived since the server started.') });
+}
+
+const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 };
+
+function renderFindings(scopes) {
+  if (!scopes.length) return empty('No GenAI spans checked', `No GenAI span arrived in the last ${FINDINGS_SINCE}.`);
+  const sorted = [...scopes].sort((a, b) => b.spans_with_findings - a.spans_with_findings || a.scope_name.localeCompare(b.scope_name));
+  return sorted.map((scope) => {
+    const findings = [...scope.findings].sort((a, b) => SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || b.spans - a.spans);
+    const counts = { error: 0, warning: 0, info: 0 };
+    for (const x of findings) counts[x.severity] = (counts[x.severity] ?? 0) + 1;
+    return h('div', { class: 'finding-scope', dataset: { scope: scope.scope_name, service: scope.service } },
+      h('div', { class: 'finding-head' },
+        instrumentation(scope),
+        h('span', { class: 'spacer' }),
+        h('span', { class: 'sub' }, `${f.int(scope.spans_with_findings)} of ${f.int(scope.spans_checked)} spans checked have findings`),
+        counts.error ? chip(`${counts.error} error${counts.error === 1 ? '' : 's'}`, 'error') : null,
+        counts.warning ? chip(`${counts.warning} warning${counts.warning === 1 ? '' : 's'}`, 'warn') : null,
+        !findings.length ? chip('conforms', 'ok') : null),
+      findings.length ? table([
+        { label: 'Severity', value: (x) => chip(x.severity, x.severity === 'error' ? 'error' : x.severity === 'warning' ? 'warn' : '') },
+        { label: 'Finding', value: (x) => [h('code', null, x.code), x.attribute ? h('div', { class: 'sub' }, x.attribute) : null] },
+        { label: 'Spans', num: true, value: (x) => f.int(x.spans) },
+        { label: 'Example', wrap: true, value: (x) => [x.example_message, ' ',
+          h('a', { href: href(`/traces/${x.example_trace_id}`, { span: x.example_span_id }) }, 'example span')] },
+      ], findings) : null);
+  });
+}
+
+function renderPipeline(p) {
+  const parts = [];
+  const processors = p.processors ?? [];
+  const stages = [...processors.map((x) => x.name), p.sampler ? 'sample' : null, p.store === false ? null : 'store']
+    .filter(Boolean).join(' → ');
+  const forwards = (p.forwarders ?? []).map((d) => d.name);
+  parts.push(h('p', { class: 'sub', id: 'pipeline-stages' },
+    `Pipeline: ${stages}${forwards.length ? ` + forward to ${forwards.join(', ')}` : ''}`,
+    p.store === false ? ' (the store is off: forwarding only)' : ''));
+  const redact = processors.find((x) => x.name === 'redact')?.stats;
+  parts.push(h('div', { class: 'grid two' },
+    h('div', { id: 'pipeline-redaction' }, h('h3', null, 'Redaction'),
+      redact
+        ? [table([
+          { label: 'Rule', value: (r) => h('code', null, r.rule) },
+          { label: 'Redactions', num: true, value: (r) => f.int(r.count) },
+        ], redact.redactions ?? []),
+        h('p', { class: 'sub' }, `${f.int(redact.spans_redacted)} spans and ${f.int(redact.logs_redacted)} log records redacted; `
+          + `${f.int(redact.attributes_removed)} attributes removed.`)]
+        : h('p', { class: 'sub' }, 'Redaction is off.')),
+    h('div', { id: 'pipeline-sampler' }, h('h3', null, 'Tail sampling'), sampler(p.sampler))));
+  parts.push(h('div', { id: 'pipeline-forwarders' }, h('h3', null, 'Forwarding'),
+    table([
+      { label: 'Destination', value: (d) => [h('strong', null, d.name), h('div', { class: 'sub' }, `${d.endpoint} (${d.protocol})`)] },
+      { label: 'Queued', num: true, value: (d) => f.int(d.queued_items) },
+      { label: 'Spans sent', num: true, value: (d) => f.int(d.spans_sent) },
+      { label: 'Logs sent', num: true, value: (d) => f.int(d.logs_sent) },
+      { label: 'Requests', num: true, value: (d) => f.int(d.requests) },
+      { label: 'Retries', num: true, value: (d) => f.int(d.retries) },
+      { label: 'Rejected', num: true, value: (d) => f.int(d.rejected) },
+      { label: 'Dropped (queue full · failed · shutdown)', num: true, value: (d) => `${f.int(d.dropped?.queue_full)} · ${f.int(d.dropped?.failed)} · ${f.int(d.dropped?.shutdown)}` },
+      { label: 'Last error', value: (d) => d.last_error ?? null, wrap: true },
+    ], p.forwarders ?? [], { empty: h('p', { class: 'sub' }, 'No forwarding destination is configured.') })));
+  return parts;
+}
+
+function sampler(s) {
+  if (!s) return h('p', { class: 'sub' }, 'Sampling is off: every trace is kept.');
+  const t = (x) => `${f.int(x?.traces)} traces · ${f.int(x?.spans)} spans`;
+  return [
+    h('dl', { class: 'kv' },
+      h('dt', null, 'Kept'), h('dd', null, t(s.kept)),
+      h('dt', null, 'Dropped'), h('dd', null, t(s.dropped)),
+      h('dt', null, 'Buffered now'), h('dd', null, `${t(s.buffered)} · ${f.bytes(s.buffered?.bytes)} of ${f.bytes(s.max_buffered_bytes)}`),
+      h('dt', null, 'Decisions'), h('dd', null, `${f.int(s.decisions)} (${f.int(s.early_decisions)} early because the buffer was full); window ${f.duration(s.decision_wait_ms)}`),
+      h('dt', null, 'Late spans'), h('dd', null, `${f.int(s.late?.spans_kept)} kept · ${f.int(s.late?.spans_dropped)} dropped`),
+      s.spans_lost ? [h('dt', null, 'Lost'), h('dd', null, chip(`${f.int(s.spans_lost)} spans`, 'error'))] : null),
+    table([
+      { label: 'Policy', value: (x) => [h('strong', null, x.name), h('div', { class: 'sub' }, x.type)] },
+      { label: 'Kept traces', num: true, value: (x) => f.int(x.kept?.traces) },
+      { label: 'Dropped traces', num: true, value: (x) => f.int(x.dropped?.traces) },
+    ], s.policies ?? []),
+  ];
 }

@@ -11,8 +11,8 @@ import { h, replace } from '../dom.js';
 import * as api from '../api.js';
 import * as f from '../format.js';
 import { chip, empty, errorBox, loading } from '../components.js';
-import { Waterfall, buildModel } from '../waterfall.js';
-import { spanDetails, spanHeader, tracePanel } from '../spanpanel.js';
+import { Waterfall, buildModel, setPathSegments } from '../waterfall.js';
+import { GENERATIONS, ragBlock, spanDetails, spanHeader, tracePanel } from '../spanpanel.js';
 import { href } from '../state.js';
 
 export const title = (ctx) => `Trace ${f.shortId(ctx.id)}`;
@@ -21,6 +21,8 @@ export const usesRange = false;
 /** How long arrow-key browsing must pause on a span before its details are fetched. */
 const DETAIL_DELAY_MS = 120;
 const MAX_CACHED_DETAILS = 200;
+/** Traces up to this size get the critical path's exact segments drawn. */
+const PATH_SEGMENTS_MAX_SPANS = 2000;
 
 const SEARCH_KEYS = (s) => [s.name, s.service, s.span_id, s.genai?.request_model, s.genai?.response_model, s.genai?.operation, s.genai?.tool_name, s.genai?.agent_name];
 
@@ -38,6 +40,8 @@ export function mount(root, ctx) {
   let matches = [];
   let matchAt = -1;
   const details = new Map();
+  const ragViews = new Map();
+  let hasRetrieval = false;
   let detailController = null;
   let detailTimer = 0;
 
@@ -60,7 +64,7 @@ export function mount(root, ctx) {
     const header = spanHeader(trace, model, i);
     const cached = details.get(spanId);
     if (cached) {
-      replace(panel, h('div', { id: 'span-panel-body' }, header, spanDetails(cached)));
+      replace(panel, h('div', { id: 'span-panel-body' }, header, spanDetails(cached, { ragSlot: ragSlot(i) })));
       return;
     }
     const slot = loading('Loading span details…');
@@ -75,13 +79,61 @@ export function mount(root, ctx) {
         if (details.size >= MAX_CACHED_DETAILS) details.delete(details.keys().next().value);
         details.set(spanId, detail);
         if (controller.signal.aborted) return;
-        slot.replaceWith(spanDetails(detail));
+        slot.replaceWith(spanDetails(detail, { ragSlot: ragSlot(i) }));
       } catch (e) {
         if (!api.isAbort(e)) slot.replaceWith(errorBox('the span details', e));
       }
     };
     if (immediate) fetchDetail();
     else detailTimer = setTimeout(fetchDetail, DETAIL_DELAY_MS);
+  }
+
+  /**
+   * For a generation span of a trace with retrievals, a block that fills itself with the
+   * retrievals that fed it (read separately: the RAG view reads the whole trace).
+   */
+  function ragSlot(i) {
+    if (!hasRetrieval || !GENERATIONS.has(trace.spans[i].genai?.operation)) return null;
+    const spanId = trace.spans[i].span_id;
+    const slot = h('div', null, loading('Loading the retrieved context…'));
+    const fill = (view) => slot.replaceChildren(ragBlock(view));
+    const cached = ragViews.get(spanId);
+    if (cached) {
+      fill(cached);
+      return slot;
+    }
+    api.get(`/traces/${encodeURIComponent(trace.trace_id)}/rag`, { span: spanId }, { signal: ctx.signal })
+      .then((view) => {
+        if (ragViews.size >= MAX_CACHED_DETAILS) ragViews.delete(ragViews.keys().next().value);
+        ragViews.set(spanId, view);
+        fill(view);
+      })
+      .catch((e) => {
+        if (!api.isAbort(e)) slot.replaceChildren(errorBox('the retrieved context', e));
+      });
+    return slot;
+  }
+
+  /**
+   * The stretches of the critical path, fetched after the waterfall is drawn, for traces small
+   * enough that reading the trace a second time is cheap; larger ones underline whole bars.
+   */
+  async function loadPathSegments() {
+    if (!trace.critical_path?.spans || trace.span_count > PATH_SEGMENTS_MAX_SPANS) return;
+    const forModel = model;
+    try {
+      const path = await api.get(`/traces/${encodeURIComponent(trace.trace_id)}/critical_path`, null, { signal: ctx.signal });
+      if (forModel !== model) return;
+      setPathSegments(model, path.segments, trace.start_ns);
+      waterfall?.render();
+    } catch (e) {
+      if (!api.isAbort(e)) panel?.prepend(h('div', { class: 'notice' }, `The critical path's segments could not be loaded: ${e.message}`));
+    }
+  }
+
+  /** The critical path is shown unless the URL says `cp=0`. */
+  function showCriticalPath() {
+    return ctx.params.get('cp') !== '0';
   }
 
   function selectSpan(i) {
@@ -120,6 +172,8 @@ export function mount(root, ctx) {
         h('span', { id: 'trace-span-count' }, `${f.int(trace.span_count)} spans`),
         errors ? chip(`${f.int(errors)} error${errors === 1 ? '' : 's'}`, 'error') : chip('no errors', 'ok'),
         h('span', null, trace.services.join(', ')),
+        h('a', { href: href('/agents', { trace: trace.trace_id }), id: 'trace-agent-graph' }, 'agent graph'),
+        h('a', { href: href('/compare', { trace_a: trace.trace_id }), id: 'trace-compare' }, 'compare with another trace'),
         h('a', { href: href('/traces', {}) }, '← traces')));
 
     const waterfallEl = h('div', { style: { display: 'contents' } });
@@ -149,8 +203,17 @@ export function mount(root, ctx) {
       h('button', { type: 'button', onclick: () => waterfall.collapseAll(true) }, 'Collapse all'),
       h('button', { type: 'button', onclick: () => waterfall.collapseAll(false) }, 'Expand all'),
       h('span', { class: 'spacer' }),
-      h('label', { class: 'wf-legend', title: 'Highlighting the critical path arrives in round 2' },
-        h('input', { type: 'checkbox', disabled: true }), 'Critical path', h('span', { class: 'badge soon' }, 'round 2')),
+      h('label', { class: 'wf-legend', title: 'The chain of spans that determined the trace\'s duration' },
+        h('input', {
+          type: 'checkbox',
+          id: 'critical-path-toggle',
+          checked: showCriticalPath(),
+          onchange: (e) => {
+            ctx.setParams({ cp: e.target.checked ? null : '0' });
+            waterfall.setCriticalPath(e.target.checked);
+          },
+        }),
+        h('span', { class: 'wf-cp-key' }), 'Critical path'),
       model.services.size > 1 ? h('span', { class: 'wf-legend' }, [...model.services].slice(0, 6).map(([svc, color]) =>
         h('span', null, h('span', { class: 'wf-dot', style: { background: color, display: 'inline-block', marginRight: '4px' } }), svc))) : null);
     const wf = h('div', { class: 'wf', id: 'waterfall' }, tools, waterfallEl);
@@ -165,7 +228,7 @@ export function mount(root, ctx) {
     replace(body, h('div', { class: 'trace-layout' }, wf, panel));
     body.className = '';
     waterfall?.destroy();
-    waterfall = new Waterfall(waterfallEl, model, { onSelect: selectSpan });
+    waterfall = new Waterfall(waterfallEl, model, { onSelect: selectSpan, criticalPath: showCriticalPath() });
   }
 
   async function load() {
@@ -192,6 +255,8 @@ export function mount(root, ctx) {
     if (trace && next.span_count !== trace.span_count) details.clear();
     trace = next;
     model = buildModel(trace);
+    hasRetrieval = trace.spans.some((s) => s.genai?.operation === 'retrieval');
+    ragViews.clear();
     const t2 = performance.now();
     render();
     for (const spanId of keepCollapsed) {
@@ -207,6 +272,7 @@ export function mount(root, ctx) {
     if (selectedId && selected === undefined) {
       panel.prepend(h('div', { class: 'notice' }, `Span ${selectedId} is not part of this trace.`));
     }
+    loadPathSegments();
     const t3 = performance.now();
     performance.measure('fd:trace:fetch', { start: t0, duration: timing.fetch_ms ?? t1 - t0 });
     performance.measure('fd:trace:parse', { start: t0 + (timing.fetch_ms ?? 0), duration: timing.parse_ms ?? 0 });
