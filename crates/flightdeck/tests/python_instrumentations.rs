@@ -92,7 +92,8 @@ const GPT_4O_MINI: (f64, f64) = (0.15e-6, 0.60e-6);
 
 /// Each instrumentation's plain and streamed chat calls are normalized to the same canonical
 /// model call: the usage the provider reported to the client, the cost of exactly those tokens,
-/// and for streams the streaming flag and time to first chunk where the dialect carries them;
+/// the captured messages, and for streams the streaming flag and time to first chunk where the
+/// dialect carries them;
 /// `flightdeck diagnostics` then names each instrumentation with the dialect it spoke.
 #[test]
 fn instrumentation_dialects_normalize_to_one_model_call() {
@@ -129,6 +130,46 @@ fn instrumentation_dialects_normalize_to_one_model_call() {
                     "{what}"
                 );
             }
+            // The captured messages, whichever way the dialect carried them (attributes,
+            // indexed attributes, log events), come back in the canonical shape.
+            let detail = server.get(&format!(
+                "/api/v1/traces/{}/spans/{}",
+                expected["trace_id"].as_str().unwrap(),
+                span["span_id"].as_str().unwrap()
+            ));
+            let content = &detail["content"];
+            let texts = |messages: &Value| -> Vec<String> {
+                messages
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|m| m["parts"].as_array().into_iter().flatten())
+                    .filter_map(|p| p["content"].as_str().map(str::to_owned))
+                    .collect()
+            };
+            let input = texts(&content["input_messages"]);
+            assert!(
+                input.iter().any(|t| t == "What is the capital of France?"),
+                "user message missing: {content:#} ({what})"
+            );
+            let system: Vec<String> = content["system_instructions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p["content"].as_str().map(str::to_owned))
+                .chain(input.iter().cloned())
+                .collect();
+            assert!(
+                system
+                    .iter()
+                    .any(|t| t == "You answer in one short sentence."),
+                "system instruction missing: {content:#} ({what})"
+            );
+            assert_eq!(
+                texts(&content["output_messages"]).concat(),
+                expected["answer"].as_str().unwrap(),
+                "answer: {content:#} ({what})"
+            );
             if call == "streamed" && library != "openai-v2" {
                 assert_eq!(genai["streaming"], true, "{what}");
                 let ttfc = genai["time_to_first_chunk"].as_f64().unwrap();
