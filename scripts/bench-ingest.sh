@@ -5,7 +5,7 @@
 # stored, and the server's peak resident memory.
 #
 #   scripts/bench-ingest.sh                 # 400,000 spans per configuration
-#   SPANS=1000000 CONNECTIONS=4 scripts/bench-ingest.sh
+#   SPANS=1000000 CONNECTIONS=128 scripts/bench-ingest.sh
 #
 # Configurations: `plain` (no processors), `normalize`, `normalize+enrich`, `default`
 # (normalize, enrich, redact), `sampling` (default + tail sampling: errors + 10%), each on the
@@ -17,7 +17,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/flightdeck/target}"
 cargo build --release --workspace --quiet
 bin="$CARGO_TARGET_DIR/release/flightdeck"
 spans="${SPANS:-400000}"
-connections="${CONNECTIONS:-4}"
+connections="${CONNECTIONS:-64}"
 dialect="${DIALECT:-mixed}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
