@@ -237,29 +237,38 @@ impl Output {
         if spans.is_empty() {
             return Ok(Ticket::done());
         }
-        let ticket = match &self.writer {
-            Some(writer) => self.write(writer, WriteBatch::from_spans(&spans), client)?,
-            None => Ticket::done(),
-        };
-        if !self.forwarders.is_empty() {
-            let piece = Encoded::traces(&spans);
-            for f in &self.forwarders {
-                f.enqueue(piece.clone());
-            }
-        }
-        Ok(ticket)
+        self.send(
+            || WriteBatch::from_spans(&spans),
+            || Encoded::traces(&spans),
+            client,
+        )
     }
 
     fn logs(&self, logs: Vec<LogRecord>, client: bool) -> Result<Ticket, SubmitError> {
         if logs.is_empty() {
             return Ok(Ticket::done());
         }
+        self.send(
+            || WriteBatch::from_logs(&logs),
+            || Encoded::logs(&logs),
+            client,
+        )
+    }
+
+    /// Hands the data to the writer (rows built only when storing) and to every forwarder
+    /// (encoded once, only when forwarding).
+    fn send(
+        &self,
+        rows: impl FnOnce() -> WriteBatch,
+        encoded: impl FnOnce() -> Encoded,
+        client: bool,
+    ) -> Result<Ticket, SubmitError> {
         let ticket = match &self.writer {
-            Some(writer) => self.write(writer, WriteBatch::from_logs(&logs), client)?,
+            Some(writer) => self.write(writer, rows(), client)?,
             None => Ticket::done(),
         };
         if !self.forwarders.is_empty() {
-            let piece = Encoded::logs(&logs);
+            let piece = encoded();
             for f in &self.forwarders {
                 f.enqueue(piece.clone());
             }

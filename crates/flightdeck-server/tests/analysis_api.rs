@@ -5,14 +5,13 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use flightdeck_model::*;
-use flightdeck_server::{AppState, app};
-use flightdeck_store::{DuckDbStore, StoreConfig, WriteBatch, Writer};
-use http_body_util::BodyExt as _;
+use flightdeck_server::AppState;
 use serde_json::Value;
-use tower::ServiceExt as _;
+
+mod support;
+use support::get;
 
 /// 2027-01-15T08:00:00Z.
 const T0: u64 = 1_800_000_000_000_000_000;
@@ -257,22 +256,7 @@ fn fixtures() -> Vec<Span> {
 }
 
 fn state(dir: &tempfile::TempDir) -> AppState {
-    let store = DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap();
-    store.write(&[WriteBatch::from_spans(&fixtures())]).unwrap();
-    AppState::new(
-        Arc::new(store),
-        flightdeck_pipeline::Enrich::new(Arc::new(flightdeck_pricing::Catalog::builtin().unwrap())),
-    )
-}
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let response = app(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap())
+    support::state_with(dir, &fixtures())
 }
 
 async fn ok(state: &AppState, uri: &str) -> Value {

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use flightdeck_server::{AppState, app};
+use flightdeck_server::app;
 use flightdeck_store::WriteBatch;
 use http_body_util::BodyExt as _;
 use serde_json::Value;
@@ -11,16 +11,6 @@ use tower::ServiceExt as _;
 
 mod support;
 use support::*;
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let response = app(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap())
-}
 
 const RANGE: &str = "start=1800000000000000000&end=1800000003600000000";
 

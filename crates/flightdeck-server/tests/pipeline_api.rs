@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use flightdeck_model::*;
 use flightdeck_pipeline::sample::{Action, ManualClock, PolicyConfig, SampleConfig};
 use flightdeck_pipeline::{PipelineStats, Processor, RedactConfig, Redactor, TailSampler};
-use flightdeck_server::{AppState, app};
-use flightdeck_store::{DuckDbStore, StoreConfig};
-use http_body_util::BodyExt as _;
-use serde_json::{Value, json};
-use tower::ServiceExt as _;
+use flightdeck_server::AppState;
+use serde_json::json;
+
+mod support;
+use support::get;
 
 fn span(attributes: Vec<KeyValue>) -> Span {
     Span {
@@ -39,22 +38,9 @@ fn span(attributes: Vec<KeyValue>) -> Span {
     }
 }
 
-/// State over a fresh store with an empty pipeline.
+/// State over a fresh, empty store with an empty pipeline.
 fn state(dir: &tempfile::TempDir) -> AppState {
-    AppState::new(
-        Arc::new(DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap()),
-        flightdeck_pipeline::Enrich::new(Arc::new(flightdeck_pricing::Catalog::builtin().unwrap())),
-    )
-}
-
-async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
-    let response = app(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap())
+    support::state_with(dir, &[])
 }
 
 /// The endpoint shows redactions per rule, the sampler's buffer and per-policy decisions, and

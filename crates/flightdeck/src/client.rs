@@ -122,35 +122,23 @@ pub(crate) fn push_opt(q: &mut Vec<(String, String)>, key: &str, value: &Option<
 
 /// GETs `path` from the API and returns the JSON, turning API errors into readable messages.
 pub async fn get(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyhow::Result<Value> {
-    let url = format!("{}{}", api.api.trim_end_matches('/'), path);
-    let response = reqwest::Client::new()
-        .get(&url)
-        .query(query)
-        .send()
-        .await
-        .with_context(|| {
-            format!(
-                "failed to reach Flightdeck at {} (is `flightdeck serve` running?)",
-                api.api
-            )
-        })?;
-    let status = response.status();
-    let body: Value = response
-        .json()
-        .await
-        .with_context(|| format!("{url} did not return JSON"))?;
-    if !status.is_success() {
-        let message = body["error"]["message"].as_str().unwrap_or("unknown error");
-        bail!("{status}: {message}");
-    }
-    Ok(body)
+    request(api, reqwest::Method::GET, path, query).await
 }
 
 /// POSTs to `path` of the API and returns the JSON.
 pub async fn post(api: &ApiArgs, path: &str, query: &[(String, String)]) -> anyhow::Result<Value> {
+    request(api, reqwest::Method::POST, path, query).await
+}
+
+async fn request(
+    api: &ApiArgs,
+    method: reqwest::Method,
+    path: &str,
+    query: &[(String, String)],
+) -> anyhow::Result<Value> {
     let url = format!("{}{}", api.api.trim_end_matches('/'), path);
     let response = reqwest::Client::new()
-        .post(&url)
+        .request(method, &url)
         .query(query)
         .send()
         .await

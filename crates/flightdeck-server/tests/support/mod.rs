@@ -4,9 +4,14 @@
 
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use flightdeck_model::*;
-use flightdeck_server::AppState;
+use flightdeck_server::{AppState, app};
 use flightdeck_store::{DuckDbStore, StoreConfig, WriteBatch, Writer};
+use http_body_util::BodyExt as _;
+use serde_json::Value;
+use tower::ServiceExt as _;
 
 /// Base time of the fixtures: 2027-01-15T08:00:00Z.
 pub const T0: u64 = 1_800_000_000_000_000_000;
@@ -59,16 +64,36 @@ pub fn span(trace: u8, id: u8, parent: Option<u8>, start_ms: u64, model: Option<
 
 /// Traces 1 (GET / → chat gpt-4o → chat gpt-4o-mini) and 2 (chat gpt-4o) in a fresh store.
 pub fn state(dir: &tempfile::TempDir) -> AppState {
+    state_with(
+        dir,
+        &[
+            span(1, 1, None, 0, None),
+            span(1, 2, Some(1), 10, Some("gpt-4o")),
+            span(1, 3, Some(2), 20, Some("gpt-4o-mini")),
+            span(2, 4, None, 500, Some("gpt-4o")),
+        ],
+    )
+}
+
+/// App state (fresh counters, the built-in price catalog) over a fresh store holding `spans`.
+pub fn state_with(dir: &tempfile::TempDir, spans: &[Span]) -> AppState {
     let store = DuckDbStore::open(&StoreConfig::new(dir.path())).unwrap();
-    let spans = vec![
-        span(1, 1, None, 0, None),
-        span(1, 2, Some(1), 10, Some("gpt-4o")),
-        span(1, 3, Some(2), 20, Some("gpt-4o-mini")),
-        span(2, 4, None, 500, Some("gpt-4o")),
-    ];
-    store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+    if !spans.is_empty() {
+        store.write(&[WriteBatch::from_spans(spans)]).unwrap();
+    }
     AppState::new(
         Arc::new(store),
         flightdeck_pipeline::Enrich::new(Arc::new(flightdeck_pricing::Catalog::builtin().unwrap())),
     )
+}
+
+/// Calls `uri` on the app without a socket; returns the status and the JSON body.
+pub async fn get(state: &AppState, uri: &str) -> (StatusCode, Value) {
+    let response = app(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&body).unwrap())
 }
