@@ -33,6 +33,16 @@ fn bench(c: &mut Criterion) {
         b.iter(|| store.write(std::slice::from_ref(&batch)).expect("write"))
     });
     group.finish();
+
+    // One commit of 100,000 rows: what the writer costs per row when commits are large.
+    let large = vec![batch; 100];
+    let mut group = c.benchmark_group("store-large-commit");
+    group.throughput(Throughput::Elements(100 * spans.len() as u64));
+    group.sample_size(10);
+    group.bench_function("append+commit", |b| {
+        b.iter(|| store.write(&large).expect("write"))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);
