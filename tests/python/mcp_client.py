@@ -111,6 +111,15 @@ def fixture(now_ns):
                 "gen_ai.usage.cache_read.input_tokens": 400,
                 "gen_ai.response.finish_reasons": ["stop"],
                 "gen_ai.conversation.id": "conv-1",
+                "gen_ai.system_instructions": json.dumps(
+                    [{"type": "text", "content": "You are a weather assistant."}]),
+                "gen_ai.input.messages": json.dumps(
+                    [{"role": "user", "parts": [{"type": "text", "content": "Weather in Paris?"}]}]),
+                "gen_ai.output.messages": json.dumps([{
+                    "role": "assistant", "finish_reason": "tool_call",
+                    "parts": [{"type": "tool_call", "id": "call_1", "name": "get_weather",
+                               "arguments": {"city": "Paris"}}],
+                }]),
                 "app.note": LONG_NOTE,
             },
         )),
@@ -319,7 +328,10 @@ async def check_answers(checks):
     c.expect("get_span A2", text, f"parent: {A1} \"POST /chat\"", "kind=client service=support-api",
              "genai: operation=chat provider=openai request_model=gpt-4o response_model=gpt-4o-2024-08-06",
              "usage.input_tokens=1000", "usage.cache_read_input_tokens=400",
-             "app.note = " + "n" * 500 + "…(+500 chars)", "service.version=2.0.0")
+             "app.note = " + "n" * 500 + "…(+500 chars)", "service.version=2.0.0",
+             "messages:\n  system: You are a weather assistant.\n  user: Weather in Paris?\n"
+             "  assistant: call get_weather({\"city\":\"Paris\"}) id=call_1\n"
+             "  (assistant finished: tool_call)\n")
     text = await c.ok("get_span", {"trace_id": TRACE_A, "span_id": A2, "max_value_chars": 2000})
     c.expect("get_span A2 full", text, "app.note = " + LONG_NOTE + "\n", absent=("…(+",))
 

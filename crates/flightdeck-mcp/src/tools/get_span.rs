@@ -2,18 +2,20 @@
 
 use schemars::JsonSchema;
 use serde::Deserialize;
+use serde_json::Value;
 
 use super::spans::{TraceView, write_detail};
 use crate::api::{Api, Query, segment};
 use crate::args::{bounded, hex_id};
 use crate::error::ToolError;
-use crate::format::Output;
+use crate::format::{self, Output};
 
 /// What the agent reads in the tool list.
 pub const DESCRIPTION: &str = "Everything about one span: name, kind, service, timing, status \
 and error, parent and children (ids), the typed GenAI view (operation, model, tokens, TTFT, \
-finish reasons, agent, tool, conversation), all attributes, events (exceptions), links, \
-resource and log records. Long values (e.g. prompt content) are cut to `max_value_chars`; raise \
+finish reasons, agent, tool, conversation), the conversation it carried (system instructions, \
+input and output messages with tool calls, in the current conventions whatever instrumentation \
+sent them), all attributes, events (exceptions), links, resource and log records. Long values (e.g. prompt content) are cut to `max_value_chars`; raise \
 it to read more. Get the ids from get_trace.";
 
 /// Arguments of `get_span`.
@@ -41,9 +43,71 @@ pub async fn run(api: &Api, args: Args) -> Result<String, ToolError> {
             "span {span_id} is not in trace {trace_id}; get_trace lists its span ids"
         ))
     })?;
+    let detail = api
+        .get(
+            &format!(
+                "/api/v1/traces/{}/spans/{}",
+                segment(&trace_id),
+                segment(&span_id)
+            ),
+            &Query::new(),
+        )
+        .await?;
     let mut out = Output::default();
+    write_content(&mut out, &detail["content"], max_chars);
     write_detail(&mut out, &view, span, max_chars);
     Ok(out.finish("lower `max_value_chars`"))
+}
+
+/// Writes the span's canonical content, one line per instruction or message part, before the
+/// detail block (it is what an agent debugging a model call reads first).
+fn write_content(out: &mut Output, content: &Value, max_chars: usize) {
+    let instructions = parts_of(&content["system_instructions"]);
+    let messages: Vec<&Value> = ["input_messages", "output_messages"]
+        .iter()
+        .flat_map(|k| content[*k].as_array().into_iter().flatten())
+        .collect();
+    if instructions.is_empty() && messages.is_empty() {
+        return;
+    }
+    out.line("messages:");
+    for part in instructions {
+        out.line(format!("  system: {}", part_text(part, max_chars)));
+    }
+    for message in messages {
+        let role = message["role"].as_str().unwrap_or("?");
+        for part in parts_of(&message["parts"]) {
+            out.line(format!("  {role}: {}", part_text(part, max_chars)));
+        }
+        if let Some(reason) = message["finish_reason"].as_str() {
+            out.line(format!("  ({role} finished: {reason})"));
+        }
+    }
+}
+
+fn parts_of(v: &Value) -> &[Value] {
+    v.as_array().map(Vec::as_slice).unwrap_or(&[])
+}
+
+/// One message part as text: the content of text parts, `call name(arguments)` for tool calls,
+/// `result of id: response` for tool results, the part type and its fields otherwise.
+fn part_text(part: &Value, max_chars: usize) -> String {
+    let field = |k: &str| match &part[k] {
+        Value::String(s) => format::clip(s, max_chars),
+        Value::Null => String::new(),
+        other => format::clip(&other.to_string(), max_chars),
+    };
+    match part["type"].as_str().unwrap_or("") {
+        "text" | "reasoning" => field("content"),
+        "tool_call" => format!(
+            "call {}({}) id={}",
+            field("name"),
+            field("arguments"),
+            field("id")
+        ),
+        "tool_call_response" => format!("result of {}: {}", field("id"), field("response")),
+        other => format!("[{other}] {}", format::clip(&part.to_string(), max_chars)),
+    }
 }
 
 /// GETs a trace, turning 404 into a message that says what to do.

@@ -56,6 +56,14 @@ const METRICS: &str = "count(*) AS requests, \
     quantile_cont(context_window_use, [0.5, 0.95, 0.99]), \
     count(*) FILTER (WHERE context_length_exceeded)";
 
+/// The span columns [`METRICS`] reads; `base` carries only these (it is materialized when the
+/// query references it twice).
+const METRIC_COLUMNS: &str = "s.status_code, s.error_type, s.duration_ns, s.ttfc_s, \
+    s.input_tokens, s.output_tokens, s.cache_read_tokens, s.cache_write_tokens, \
+    s.reasoning_tokens, s.cost_total, s.cost_input, s.cost_cache_read, s.cost_cache_write, \
+    s.cost_output, s.cost_reasoning, s.usage_missing, s.output_tokens_per_second, \
+    s.context_window_use, s.context_length_exceeded";
+
 /// `mc`: the span is a model call (see [`crate::MODEL_CALL_OPERATIONS`]).
 fn model_call_sql() -> String {
     let ops = crate::MODEL_CALL_OPERATIONS
@@ -99,7 +107,7 @@ pub(crate) fn analytics(
         .map(|d| dimension_sql(d, &mut sql))
         .collect();
     let dim_cols: Vec<String> = (0..dims.len()).map(|i| format!("d{i}")).collect();
-    let mut select = vec!["s.*".to_owned(), model_call_sql()];
+    let mut select = vec![METRIC_COLUMNS.to_owned(), model_call_sql()];
     select.extend(dims.iter().enumerate().map(|(i, e)| format!("{e} AS d{i}")));
     if let Some(step) = query.step_ns {
         select.push("(s.start_ns // ?) * ? AS bucket".into());
