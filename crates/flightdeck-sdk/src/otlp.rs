@@ -60,6 +60,37 @@ impl OtlpPipeline {
         service_name: &str,
         metric_interval: Duration,
     ) -> Result<OtlpPipeline, OtlpInstallError> {
+        let resource = Resource::builder()
+            .with_service_name(service_name.to_owned())
+            .build();
+        Self::install_with_resource(endpoint, resource, metric_interval)
+    }
+
+    /// [`Self::install`] with the resource to report (e.g. `service.version`,
+    /// `deployment.environment.name`) and a metric export interval:
+    ///
+    /// ```no_run
+    /// use opentelemetry::KeyValue;
+    /// use opentelemetry_sdk::Resource;
+    ///
+    /// let resource = Resource::builder()
+    ///     .with_service_name("my-app")
+    ///     .with_attribute(KeyValue::new("service.version", "1.4.2"))
+    ///     .build();
+    /// let otlp = flightdeck_sdk::otlp::OtlpPipeline::install_with_resource(
+    ///     "http://127.0.0.1:4318",
+    ///     resource,
+    ///     std::time::Duration::from_secs(10),
+    /// )?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// `Resource::builder()` also reads `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`.
+    pub fn install_with_resource(
+        endpoint: &str,
+        resource: Resource,
+        metric_interval: Duration,
+    ) -> Result<OtlpPipeline, OtlpInstallError> {
         let base = endpoint.trim_end_matches('/');
         let traces_url = format!("{base}/v1/traces");
         let metrics_url = format!("{base}/v1/metrics");
@@ -83,9 +114,6 @@ impl OtlpPipeline {
                 endpoint: metrics_url,
                 source,
             })?;
-        let resource = Resource::builder()
-            .with_service_name(service_name.to_owned())
-            .build();
         let tracer_provider = SdkTracerProvider::builder()
             .with_batch_exporter(spans)
             .with_resource(resource.clone())

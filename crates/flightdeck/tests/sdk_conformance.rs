@@ -54,9 +54,14 @@ async fn sdk_spans_of_every_type_have_no_findings() {
         .spawn("127.0.0.1:0")
         .await
         .unwrap();
-    let otlp = OtlpPipeline::install(
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name("sdk-conformance")
+        .with_attribute(opentelemetry::KeyValue::new("service.version", "1.4.2"))
+        .build();
+    let otlp = OtlpPipeline::install_with_resource(
         &format!("http://{}", running.otlp_http_addr),
-        "sdk-conformance",
+        resource,
+        Duration::from_secs(10),
     )
     .unwrap();
     let genai = otlp
@@ -257,6 +262,23 @@ async fn sdk_spans_of_every_type_have_no_findings() {
         .json()
         .await
         .unwrap();
+    // The resource given at install time is the spans' resource.
+    let versions: Value = http
+        .get(format!(
+            "{api}/api/v1/analytics?since=1h&group_by=service,service_version"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = versions["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{versions:#}");
+    assert_eq!(
+        rows[0]["group"],
+        json!({"service": "sdk-conformance", "service_version": "1.4.2"})
+    );
     let operations: BTreeSet<&str> = analytics["rows"]
         .as_array()
         .unwrap()
