@@ -171,6 +171,21 @@ fn check_agents(demo: &Demo) -> Result<(), String> {
         assert_eq!(consumer["parent_span_id"], producer["span_id"]);
         let reviewer = named(&trace, "invoke_agent reviewer")[0];
         assert_eq!(reviewer["parent_span_id"], consumer["span_id"]);
+        // The reviewer's model is called through the Anthropic Messages API (its `end_turn`
+        // is stored as the conventions' `stop`).
+        let Some(call) = named(&trace, "chat claude-sonnet-4-5")
+            .into_iter()
+            .find(|c| c["genai"]["usage"]["input_tokens"].is_u64())
+        else {
+            continue;
+        };
+        assert_eq!(call["parent_span_id"], reviewer["span_id"]);
+        assert_eq!(call["genai"]["provider"], "anthropic", "{call:#}");
+        assert_eq!(call["genai"]["finish_reasons"], serde_json::json!(["stop"]));
+        assert!(
+            call["genai"]["cost"]["total"].as_f64().unwrap() > 0.0,
+            "{call:#}"
+        );
         assert_eq!(named(&trace, "invoke_agent planner").len(), 1);
         assert_eq!(named(&trace, "invoke_agent coder").len(), 1);
         // The user's identity travelled in the baggage header through the queue.
@@ -180,6 +195,28 @@ fn check_agents(demo: &Demo) -> Result<(), String> {
         return Ok(());
     }
     Err("no agent task reviewed through the queue yet".into())
+}
+
+/// Reviews after the first read the reviewer's long instructions from Anthropic's prompt cache:
+/// cache reads are counted in the input tokens and priced at the cache-read rate.
+fn check_anthropic_cache(demo: &Demo) -> Result<(), String> {
+    let rows = demo.get("/api/v1/analytics?since=1h&provider=anthropic&group_by=model");
+    let Some(row) = rows["rows"].as_array().unwrap().first() else {
+        return Err("no Anthropic call yet".into());
+    };
+    assert_eq!(row["group"]["model"], "claude-sonnet-4-5");
+    let (input, cached) = (
+        row["tokens"]["input"].as_i64().unwrap(),
+        row["tokens"]["cache_read"].as_i64().unwrap(),
+    );
+    if cached == 0 {
+        return Err(format!(
+            "no Anthropic cache read yet ({input} input tokens)"
+        ));
+    }
+    assert!(cached < input, "{row:#}");
+    assert!(row["cost"]["cache_read"].as_f64().unwrap() > 0.0, "{row:#}");
+    Ok(())
 }
 
 /// A coder that looped: three or more identical `run_tests` calls in one trace.
@@ -323,9 +360,10 @@ fn demo_runs_every_workload_and_stops_cleanly() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    let checks: [(&str, Check); 7] = [
+    let checks: [(&str, Check); 8] = [
         ("rag", check_rag),
         ("agents", check_agents),
+        ("anthropic", check_anthropic_cache),
         ("loop", check_loop),
         ("batch", check_batch),
         ("failures", check_failures),

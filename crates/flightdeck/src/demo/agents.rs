@@ -26,8 +26,33 @@ use super::world::{
     AGENT_MODEL, Counters, Failure, QueueMessage, REVIEW_QUEUE, World, with_retries,
 };
 
-/// Model of the reviewer agent.
-pub const REVIEW_MODEL: &str = "gpt-4o";
+/// Model of the reviewer agent (called through the Anthropic Messages API).
+pub const REVIEW_MODEL: &str = "claude-sonnet-4-5";
+/// The reviewer's guidelines; with the instructions they form a prompt prefix long enough
+/// (over 1,024 tokens) for the provider to cache, so reviews after the first read it from cache.
+const REVIEW_GUIDELINES: [&str; 8] = [
+    "Check that the change does what the task asks and nothing else.",
+    "Check error handling: every failure is reported with what went wrong.",
+    "Check that amounts, currencies and rounding follow the billing rules.",
+    "Check that new behaviour has tests and that the tests can fail.",
+    "Check names: a reader can tell what each function and variable is for.",
+    "Check that no secret, token or personal data is logged.",
+    "Check that database queries stay bounded and use the existing indexes.",
+    "Check that user-facing text is clear and consistent with the product.",
+];
+
+/// The reviewer's system instructions.
+fn review_instructions() -> String {
+    let mut text = String::from(
+        "You are the reviewer agent. Approve the patch or ask for changes, in one paragraph.\n",
+    );
+    for round in 1..=8 {
+        for (i, rule) in REVIEW_GUIDELINES.iter().enumerate() {
+            text.push_str(&format!("{round}.{}. {rule}\n", i + 1));
+        }
+    }
+    text
+}
 /// Most test runs of the coder before it gives up.
 const MAX_TEST_RUNS: u32 = 5;
 /// Share of tasks in which the tests keep failing (the coder loops on `run_tests`).
@@ -379,19 +404,18 @@ async fn review(world: &World, message: QueueMessage) {
         .with_description("Reviews patches before they are merged")
         .with_conversation_id(message.conversation.clone())
         .start();
-    let request = ChatRequest::new(REVIEW_MODEL)
-        .system(
-            "You are the reviewer agent. Approve the patch or ask for changes, in one paragraph.",
-        )
-        .user(format!("Patch summary:\n{}", message.body))
-        .with_temperature(0.0);
-    let result = with_retries(|| service.client.chat(request.clone()))
-        .with_context(reviewer.context())
-        .await;
+    let user = format!("Patch summary:\n{}", message.body);
+    let context = reviewer.context();
+    let instructions = review_instructions();
+    let result = with_retries(|| {
+        world
+            .anthropic
+            .chat(&service.genai, &context, REVIEW_MODEL, &instructions, &user)
+    })
+    .await;
     match result {
-        Ok(response) => {
-            reviewer
-                .set_output_messages(&[Message::assistant(response.text().unwrap_or_default())]);
+        Ok(text) => {
+            reviewer.set_output_messages(&[Message::assistant(text)]);
         }
         Err(e) => {
             let f = Failure::from(&e);

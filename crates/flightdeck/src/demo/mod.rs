@@ -15,6 +15,7 @@
 //! is captured so the UI can show conversations.
 
 pub mod agents;
+pub mod anthropic;
 pub mod batch;
 pub mod knowledge;
 pub mod rag;
@@ -356,6 +357,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         openai_base_url: format!("http://{}/v1", connectable(mock.addr())),
         model_timeout: MODEL_TIMEOUT,
     };
+    let anthropic = anthropic::AnthropicClient::new(
+        &format!("http://{}", connectable(mock.addr())),
+        MODEL_TIMEOUT,
+    )?;
     let [rag_stable, rag_canary, orchestrator, reviewer, batch] = services(endpoints).await?;
     let index = rag::build_index(&rag_stable).await;
     let (queue, queue_rx) = mpsc::channel(QUEUE_CAPACITY);
@@ -372,6 +377,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         rag_canary,
         orchestrator,
         reviewer,
+        anthropic,
         batch,
         index,
         people: People::new(run_id.clone()),

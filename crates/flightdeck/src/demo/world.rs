@@ -14,6 +14,7 @@ use rand::Rng as _;
 use rand::rngs::StdRng;
 use tokio::sync::mpsc;
 
+use super::anthropic::AnthropicClient;
 use super::knowledge::Index;
 use super::telemetry::Service;
 
@@ -283,6 +284,8 @@ pub struct World {
     pub orchestrator: Service,
     /// The review worker (queue consumer, reviewer agent).
     pub reviewer: Service,
+    /// The reviewer's model client (Anthropic Messages API of the mock provider).
+    pub anthropic: AnthropicClient,
     /// The batch job.
     pub batch: Service,
     /// The knowledge base index (built at start).
