@@ -145,6 +145,8 @@ pub trait Store: Writer {
     /// Retrieval spans (operation `retrieval`, or with a retrieval view) starting in `range`
     /// and matching the filter, newest first, at most `limit`; each is handed to `each` in
     /// turn, so callers that aggregate keep memory bounded. Returns how many were handed over.
+    /// The spans carry their GenAI view, timing, status, links and resource; of the attributes
+    /// only `gen_ai.data_source.id`, and no events.
     fn retrieval_spans(
         &self,
         range: TimeRange,

@@ -282,7 +282,7 @@ pub struct CostTotals {
 }
 
 /// One analytics row: a group (and bucket) with its metrics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnalyticsRow {
     /// Bucket start, ns (time series only).
     #[serde(skip_serializing_if = "Option::is_none")]

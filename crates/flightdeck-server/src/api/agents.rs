@@ -28,7 +28,7 @@ const LINK_WINDOW: Duration = Duration::from_secs(3600);
 /// Largest `limit` (traces) of the range graph.
 const MAX_RANGE_TRACES: usize = 1000;
 /// Traces read and analysed at a time by the range graph (memory stays bounded).
-const RANGE_CHUNK: usize = 50;
+const RANGE_CHUNK: usize = 250;
 
 /// `GET /api/v1/traces/{trace_id}/agents`: the agent graph and findings of a trace and of the
 /// traces joined to it by span links, up to `link_depth` hops (0–5, default 2) and `max_traces`

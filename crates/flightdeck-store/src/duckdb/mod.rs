@@ -4,6 +4,7 @@
 mod analytics;
 mod read;
 mod reprice;
+mod rollup;
 mod schema;
 mod sql;
 mod write;
@@ -69,7 +70,12 @@ pub struct DuckDbStore {
 struct WriterState {
     conn: Connection,
     known_resources: HashSet<u64>,
+    /// Partial rollup rows written since the last compaction.
+    rollup_pending: u64,
 }
+
+/// The rollup is compacted once this many partial rows were written.
+const COMPACT_ROLLUP_AFTER: u64 = 100_000;
 
 impl DuckDbStore {
     /// Opens (creating if needed) the database in `config.data_dir` and brings its schema up to
@@ -88,11 +94,13 @@ impl DuckDbStore {
         migrate(&base)?;
         let conn = base.try_clone()?;
         let known_resources = read::resource_ids(&conn)?;
+        let rollup_pending = rollup::pending(&conn)?;
         Ok(DuckDbStore {
             path,
             writer: Mutex::new(WriterState {
                 conn,
                 known_resources,
+                rollup_pending,
             }),
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
@@ -151,13 +159,14 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
             duckdb::Error::QueryReturnedNoRows => Ok(0),
             e => Err(e),
         })?;
-    if current > schema::MIGRATIONS.len() {
+    let migrations = schema::migrations();
+    if current > migrations.len() {
         return Err(StoreError::Corrupt(format!(
             "database schema version {current} is newer than this build supports ({})",
-            schema::MIGRATIONS.len()
+            migrations.len()
         )));
     }
-    for (index, sql) in schema::MIGRATIONS.iter().enumerate().skip(current) {
+    for (index, sql) in migrations.iter().enumerate().skip(current) {
         let version = index + 1;
         conn.execute_batch("BEGIN TRANSACTION")?;
         let applied = conn.execute_batch(sql).and_then(|_| {
@@ -184,8 +193,25 @@ impl crate::Writer for DuckDbStore {
         let WriterState {
             conn,
             known_resources,
+            rollup_pending,
         } = &mut *writer;
-        write::write(conn, known_resources, batches)
+        *rollup_pending += write::write(conn, known_resources, batches)?;
+        if *rollup_pending >= COMPACT_ROLLUP_AFTER {
+            // The spans are committed whatever happens here; a failed compaction is retried
+            // after the next batch of partial rows.
+            let started = std::time::Instant::now();
+            match rollup::compact(conn) {
+                Ok(()) => {
+                    tracing::debug!(rows = *rollup_pending, elapsed = ?started.elapsed(), "rollup compacted");
+                    *rollup_pending = 0;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "rollup compaction failed");
+                    *rollup_pending = COMPACT_ROLLUP_AFTER / 2;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

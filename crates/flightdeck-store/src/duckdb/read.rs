@@ -533,11 +533,21 @@ pub(crate) fn conversations(
     filter: &SpanFilter,
     limit: usize,
 ) -> Result<Vec<ConversationSummary>, StoreError> {
-    let mut sql = Sql::new(&conversation_select());
+    // The newest conversations first (a cheap aggregate), then the summaries of those only.
+    let mut sql = Sql::new(
+        "WITH top AS (SELECT conversation_id FROM spans WHERE conversation_id IS NOT NULL",
+    );
     range_clause(&mut sql, "start_ns", range);
     span_filter_clauses(&mut sql, filter);
-    sql.push(" GROUP BY conversation_id ORDER BY max(start_ns) DESC, conversation_id LIMIT ?")
+    sql.push(" GROUP BY conversation_id ORDER BY max(start_ns) DESC, conversation_id LIMIT ?) ")
         .bind(limit.clamp(1, 1000) as i64);
+    sql.push(&conversation_select());
+    range_clause(&mut sql, "start_ns", range);
+    span_filter_clauses(&mut sql, filter);
+    sql.push(
+        " AND conversation_id IN (SELECT conversation_id FROM top) GROUP BY conversation_id \
+         ORDER BY max(start_ns) DESC, conversation_id",
+    );
     conversation_summaries(conn, &sql)
 }
 
@@ -635,6 +645,34 @@ pub(crate) enum Projection<'a> {
     Structure(&'a [&'a str]),
 }
 
+/// The span columns to read (positions as in [`SPAN_READ_COLUMNS`]); binds the projection's
+/// parameters into `params`.
+fn projected_columns(
+    projection: Projection<'_>,
+    params: &mut Vec<Value>,
+) -> Result<String, StoreError> {
+    Ok(match projection {
+        Projection::Full => SPAN_READ_COLUMNS.to_owned(),
+        Projection::Structure(keys) => {
+            // The same column positions: the attributes text is kept whole (so it parses as
+            // usual) where a wanted key occurs in it, and events are not read.
+            let mut keep = String::from("false");
+            for key in keys {
+                keep.push_str(" OR contains(attributes, ?)");
+                let quoted =
+                    serde_json::to_string(key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                params.push(Value::Text(format!("{quoted}:")));
+            }
+            SPAN_READ_COLUMNS
+                .replace(
+                    " attributes,",
+                    &format!(" CASE WHEN {keep} THEN attributes ELSE '{{}}' END,"),
+                )
+                .replace(" events,", " CAST(NULL AS VARCHAR),")
+        }
+    })
+}
+
 pub(crate) fn spans_of_traces(
     conn: &Connection,
     trace_ids: &[TraceId],
@@ -659,26 +697,7 @@ pub(crate) fn spans_of_traces(
         return Ok(Vec::new());
     };
     let mut params = Vec::new();
-    let columns = match projection {
-        Projection::Full => SPAN_READ_COLUMNS.to_owned(),
-        Projection::Structure(keys) => {
-            // The same column positions: the attributes text is kept whole (so it parses as
-            // usual) where a wanted key occurs in it, and events are not read.
-            let mut keep = String::from("false");
-            for key in keys {
-                keep.push_str(" OR contains(attributes, ?)");
-                let quoted =
-                    serde_json::to_string(key).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                params.push(Value::Text(format!("{quoted}:")));
-            }
-            SPAN_READ_COLUMNS
-                .replace(
-                    " attributes,",
-                    &format!(" CASE WHEN {keep} THEN attributes ELSE '{{}}' END,"),
-                )
-                .replace(" events,", " CAST(NULL AS VARCHAR),")
-        }
-    };
+    let columns = projected_columns(projection, &mut params)?;
     params.extend([Value::BigInt(start), Value::BigInt(end)]);
     params.extend(ids);
     let mut stmt = conn.prepare(&format!(
@@ -731,6 +750,10 @@ pub(crate) fn traces_linking_to(
 /// Spans read per batch by [`retrieval_spans`] before their resources are attached.
 const RETRIEVAL_BATCH: usize = 1024;
 
+/// The one attribute retrieval spans are read with: the data source when the retrieval view
+/// has none.
+const RETRIEVAL_ATTRIBUTE: &str = "gen_ai.data_source.id";
+
 pub(crate) fn retrieval_spans(
     conn: &Connection,
     range: TimeRange,
@@ -738,16 +761,24 @@ pub(crate) fn retrieval_spans(
     limit: usize,
     each: &mut dyn FnMut(Span),
 ) -> Result<u64, StoreError> {
-    // `"retrieval":` only occurs in the GenAI JSON as the key of the retrieval view (a quote
-    // inside a string value is escaped).
-    let mut sql = Sql::new(&format!(
-        "SELECT {SPAN_READ_COLUMNS} FROM spans WHERE (gen_ai_operation = 'retrieval' \
-         OR contains(genai_json, '\"retrieval\":'))"
-    ));
+    // The newest rows first (narrow), then their columns; attributes only where they carry
+    // the data source id, no events.
+    let mut sql = Sql::new(
+        "WITH top AS (SELECT rowid AS rid FROM spans \
+         WHERE (gen_ai_operation = 'retrieval' OR has_retrieval)",
+    );
     range_clause(&mut sql, "start_ns", range);
     span_filter_clauses(&mut sql, filter);
-    sql.push(" ORDER BY start_ns DESC, trace_id, span_id LIMIT ?")
+    sql.push(" ORDER BY start_ns DESC, trace_id, span_id LIMIT ?) ")
         .bind(limit.clamp(1, 1_000_000) as i64);
+    let columns = projected_columns(
+        Projection::Structure(&[RETRIEVAL_ATTRIBUTE]),
+        &mut sql.params,
+    )?;
+    sql.push(&format!(
+        "SELECT {columns} FROM spans WHERE rowid IN (SELECT rid FROM top) \
+         ORDER BY start_ns DESC, trace_id, span_id"
+    ));
     // Resources are read on a second connection while the first one streams the spans.
     let side = conn.try_clone()?;
     let mut resources: HashMap<u64, Arc<Resource>> = HashMap::new();

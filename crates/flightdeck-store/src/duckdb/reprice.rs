@@ -154,9 +154,16 @@ fn apply(writer: &Connection, changes: &[Change]) -> Result<(), StoreError> {
              AND trace_parts.rowid = f.first; \
              DROP TABLE reprice_traces;"
         ))?;
+        // The rollup's costs of the affected buckets, from the updated spans.
+        let b = super::rollup::BUCKET_NS;
+        super::rollup::rebuild_buckets(
+            writer,
+            &format!("SELECT DISTINCT (start_ns // {b}) * {b} AS bucket_ns FROM reprice"),
+        )?;
         Ok(())
     })();
-    let cleanup = "DROP TABLE IF EXISTS reprice; DROP TABLE IF EXISTS reprice_traces;";
+    let cleanup = "DROP TABLE IF EXISTS reprice; DROP TABLE IF EXISTS reprice_traces; \
+                   DROP TABLE IF EXISTS rollup_rebuild;";
     match result {
         Ok(()) => {
             writer.execute_batch(&format!("{cleanup} COMMIT"))?;

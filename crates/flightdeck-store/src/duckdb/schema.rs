@@ -3,10 +3,24 @@
 //! Each migration runs once, in order, inside a transaction; `meta.schema_version` records how far
 //! a database has come. New columns are added by new migrations, never by editing old ones.
 
+use super::rollup;
+
 /// Ordered migrations; index + 1 is the schema version they bring the database to.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    // 1: the foundation schema.
-    r#"
+pub(crate) fn migrations() -> Vec<String> {
+    vec![
+        FOUNDATION.to_owned(),
+        // 2: the GenAI rollup, filled from the spans already stored.
+        format!("{}; {}", rollup::CREATE, rollup::backfill_sql()),
+        // 3: spans with a retrieval view, typed (retrieval statistics read them without
+        // scanning every span's GenAI JSON; `"retrieval":` occurs in it only as that key).
+        "ALTER TABLE spans ADD COLUMN has_retrieval BOOLEAN; \
+         UPDATE spans SET has_retrieval = contains(genai_json, '\"retrieval\":');"
+            .to_owned(),
+    ]
+}
+
+/// 1: the foundation schema.
+const FOUNDATION: &str = r#"
 CREATE TABLE resources (
     resource_id UBIGINT NOT NULL,
     attributes VARCHAR NOT NULL,
@@ -109,8 +123,7 @@ CREATE TABLE logs (
     flags UINTEGER NOT NULL,
     dropped_attributes UINTEGER NOT NULL
 );
-"#,
-];
+"#;
 
 /// The columns a span is read back from (the GenAI view comes from `genai_json`).
 pub(crate) const SPAN_READ_COLUMNS: &str = "trace_id, span_id, parent_span_id, start_ns, end_ns, \

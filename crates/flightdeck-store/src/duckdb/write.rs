@@ -21,19 +21,22 @@ fn string_list(items: &[String]) -> Value {
 }
 
 /// Appends all batches and commits; on any error the transaction is rolled back and nothing of
-/// these batches is stored.
+/// these batches is stored. Returns the partial rollup rows added.
 pub(crate) fn write(
     conn: &Connection,
     known_resources: &mut HashSet<u64>,
     batches: &[WriteBatch],
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     conn.execute_batch("BEGIN TRANSACTION")?;
     let mut new_resources = Vec::new();
     let result = append_all(conn, known_resources, batches, &mut new_resources);
-    match result.and_then(|_| conn.execute_batch("COMMIT").map_err(StoreError::from)) {
-        Ok(()) => {
+    match result.and_then(|added| {
+        conn.execute_batch("COMMIT")?;
+        Ok(added)
+    }) {
+        Ok(added) => {
             known_resources.extend(new_resources);
-            Ok(())
+            Ok(added)
         }
         Err(e) => {
             let _ = conn.execute_batch("ROLLBACK");
@@ -47,7 +50,7 @@ fn append_all(
     known_resources: &HashSet<u64>,
     batches: &[WriteBatch],
     new_resources: &mut Vec<u64>,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let mut resources = conn.appender("resources")?;
     for row in batches.iter().flat_map(|b| &b.resources) {
         if known_resources.contains(&row.resource_id) || new_resources.contains(&row.resource_id) {
@@ -127,10 +130,12 @@ fn append_all(
             g.context_window_use,
             g.context_length_exceeded,
             r.genai_json,
+            g.retrieval.is_some(),
         ])?;
     }
     spans.flush()?;
     drop(spans);
+    let rollup_rows = super::rollup::append(conn, batches.iter().flat_map(|b| &b.spans))?;
 
     let mut parts = conn.appender("trace_parts")?;
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
@@ -179,5 +184,5 @@ fn append_all(
         ])?;
     }
     logs.flush()?;
-    Ok(())
+    Ok(rollup_rows)
 }
