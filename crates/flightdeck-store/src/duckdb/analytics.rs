@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 
+use duckdb::arrow::array::{Array as _, Int32Array, Int64Array, StringArray};
+use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
@@ -442,7 +444,7 @@ impl RollupReader<'_> {
         let keys = &self.keys;
         let cols = &self.key_columns;
         let bin = if merge == 1 {
-            "b".to_owned()
+            "b::INTEGER".to_owned()
         } else {
             format!("floor(b / {merge})::INTEGER")
         };
@@ -457,48 +459,88 @@ impl RollupReader<'_> {
             })
             .collect::<Vec<_>>()
             .join(" UNION ALL ");
-        // Per key and histogram: the bins holding the order statistics around each quantile's
-        // position, as `quantile_cont` interpolates between them.
-        let tail = format!(
-            ", h AS (SELECT {cols}, h, {bin} AS b, sum(n) AS n FROM ({unnested}) \
-               WHERE b IS NOT NULL GROUP BY ALL), \
-             c AS (SELECT *, sum(n) OVER (PARTITION BY {cols}, h ORDER BY b) AS cum, \
-               sum(n) OVER (PARTITION BY {cols}, h) AS total FROM h) \
-             SELECT {cols}, h, qi, \
-               min(b) FILTER (WHERE cum > floor((total - 1) * q))::INTEGER, \
-               min(b) FILTER (WHERE cum > ceil((total - 1) * q))::INTEGER, \
-               any_value((total - 1) * q - floor((total - 1) * q))::DOUBLE \
-             FROM c, (VALUES (0, 0.5), (1, 0.95), (2, 0.99)) qs(qi, q) GROUP BY ALL"
-        );
-        let mut found: HashMap<(GroupKey, usize), Percentiles> = HashMap::new();
-        self.run(&tail, &mut |key, row, m| {
-            let h = row.get::<_, i32>(m)? as usize;
-            let qi: i32 = row.get(m + 1)?;
-            let (lo, hi): (Option<i32>, Option<i32>) = (row.get(m + 2)?, row.get(m + 3)?);
-            let frac: f64 = row.get(m + 4)?;
-            let value = match (lo, hi) {
-                (Some(lo), Some(hi)) => {
-                    let (lo, hi) = (
-                        rollup::merged_bin_value(lo, merge),
-                        rollup::merged_bin_value(hi, merge),
-                    );
-                    Some(lo + frac * (hi - lo))
-                }
-                _ => None,
-            };
-            let p = found.entry((key, h)).or_default();
-            match qi {
-                0 => p.p50 = value,
-                1 => p.p95 = value,
-                _ => p.p99 = value,
+        // The merged histogram of every key, read as Arrow batches (far fewer calls than
+        // rows); the percentiles are computed here.
+        let mut sql = Sql::new(&self.source.text);
+        sql.params = self.source.params.clone();
+        sql.push(&format!(
+            " SELECT {cols}, h, {bin} AS b, sum(n)::BIGINT AS n FROM ({unnested}) \
+             WHERE b IS NOT NULL GROUP BY ALL"
+        ));
+        let mut stmt = self.conn.prepare(&sql.text)?;
+        let n = self.dimensions;
+        let mut histograms: HashMap<(GroupKey, usize), Vec<(i32, u64)>> = HashMap::new();
+        for batch in stmt.query_arrow(params_from_iter(sql.params.iter()))? {
+            let buckets = column::<Int64Array>(&batch, 0)?;
+            let dims = (1..=n)
+                .map(|i| column::<StringArray>(&batch, i))
+                .collect::<Result<Vec<_>, _>>()?;
+            let hs = column::<Int32Array>(&batch, n + 1)?;
+            let bins = column::<Int32Array>(&batch, n + 2)?;
+            let counts = column::<Int64Array>(&batch, n + 3)?;
+            for row in 0..batch.num_rows() {
+                let bucket = (!buckets.is_null(row)).then(|| buckets.value(row));
+                let group = dims
+                    .iter()
+                    .map(|d| (!d.is_null(row)).then(|| d.value(row).to_owned()))
+                    .collect();
+                histograms
+                    .entry(((bucket, group), hs.value(row) as usize))
+                    .or_default()
+                    .push((bins.value(row), counts.value(row).max(0) as u64));
             }
-            Ok(())
-        })?;
-        for ((key, h), p) in found {
-            each(key, h, p);
+        }
+        for ((key, h), mut bins) in histograms {
+            bins.sort_unstable();
+            let at = |q: f64| quantile(&bins, q, merge);
+            each(
+                key,
+                h,
+                Percentiles {
+                    p50: at(0.5),
+                    p95: at(0.95),
+                    p99: at(0.99),
+                },
+            );
         }
         Ok(())
     }
+}
+
+/// Column `i` of an Arrow batch as the array type the query produces.
+fn column<T: 'static>(batch: &RecordBatch, i: usize) -> Result<&T, StoreError> {
+    batch.column(i).as_any().downcast_ref::<T>().ok_or_else(|| {
+        StoreError::Database(format!(
+            "rollup histogram column {i} has type {}",
+            batch.column(i).data_type()
+        ))
+    })
+}
+
+/// The `q` quantile of a histogram (bins sorted, merged `merge` at a time), interpolated between
+/// the order statistics around its position as `quantile_cont` does, each standing for its bin's
+/// value.
+fn quantile(bins: &[(i32, u64)], q: f64, merge: i32) -> Option<f64> {
+    let total: u64 = bins.iter().map(|(_, c)| c).sum();
+    if total == 0 {
+        return None;
+    }
+    let position = (total - 1) as f64 * q;
+    let value_at = |rank: u64| {
+        let mut seen = 0;
+        for &(bin, count) in bins {
+            seen += count;
+            if rank < seen {
+                return rollup::merged_bin_value(bin, merge);
+            }
+        }
+        rollup::merged_bin_value(bins[bins.len() - 1].0, merge)
+    };
+    let (lo, hi) = (
+        value_at(position.floor() as u64),
+        value_at(position.ceil() as u64),
+    );
+    Some(lo + (position - position.floor()) * (hi - lo))
 }
 
 /// Scales a percentile of histogram `h` to the unit analytics report it in.

@@ -72,9 +72,13 @@ struct WriterState {
     known_resources: HashSet<u64>,
     /// Partial rollup rows written since the last compaction.
     rollup_pending: u64,
+    /// Rows in the rollup after the last compaction.
+    rollup_rows: u64,
 }
 
-/// The rollup is compacted once this many partial rows were written.
+/// The rollup is compacted once this many partial rows were written, or as many as it had
+/// after the last compaction if that is more (so merging costs a bounded amount per row
+/// written, even when every commit touches old buckets).
 const COMPACT_ROLLUP_AFTER: u64 = 100_000;
 
 impl DuckDbStore {
@@ -95,12 +99,14 @@ impl DuckDbStore {
         let conn = base.try_clone()?;
         let known_resources = read::resource_ids(&conn)?;
         let rollup_pending = rollup::pending(&conn)?;
+        let rollup_rows = rollup::rows(&conn)?;
         Ok(DuckDbStore {
             path,
             writer: Mutex::new(WriterState {
                 conn,
                 known_resources,
                 rollup_pending,
+                rollup_rows,
             }),
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
@@ -194,16 +200,18 @@ impl crate::Writer for DuckDbStore {
             conn,
             known_resources,
             rollup_pending,
+            rollup_rows,
         } = &mut *writer;
         *rollup_pending += write::write(conn, known_resources, batches)?;
-        if *rollup_pending >= COMPACT_ROLLUP_AFTER {
+        if *rollup_pending >= COMPACT_ROLLUP_AFTER.max(*rollup_rows) {
             // The spans are committed whatever happens here; a failed compaction is retried
             // after the next batch of partial rows.
             let started = std::time::Instant::now();
             match rollup::compact(conn) {
-                Ok(()) => {
-                    tracing::debug!(rows = *rollup_pending, elapsed = ?started.elapsed(), "rollup compacted");
+                Ok(rows) => {
+                    tracing::debug!(partial = *rollup_pending, rows, elapsed = ?started.elapsed(), "rollup compacted");
                     *rollup_pending = 0;
+                    *rollup_rows = rows;
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "rollup compaction failed");

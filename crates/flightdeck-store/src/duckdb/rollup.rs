@@ -418,9 +418,15 @@ pub(crate) fn pending(conn: &Connection) -> Result<u64, StoreError> {
     Ok(n as u64)
 }
 
+/// Rows in the rollup.
+pub(crate) fn rows(conn: &Connection) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM genai_rollup", [], |row| row.get(0))?;
+    Ok(n as u64)
+}
+
 /// Merges the rows of every bucket that has partial rows into one row per combination, in one
-/// transaction.
-pub(crate) fn compact(conn: &Connection) -> Result<(), StoreError> {
+/// transaction; returns the rows the rollup has afterwards.
+pub(crate) fn compact(conn: &Connection) -> Result<u64, StoreError> {
     conn.execute_batch("BEGIN TRANSACTION")?;
     let result = conn.execute_batch(&format!(
         "CREATE TEMP TABLE rollup_buckets AS \
@@ -439,7 +445,7 @@ pub(crate) fn compact(conn: &Connection) -> Result<(), StoreError> {
         );
         return Err(e.into());
     }
-    Ok(())
+    rows(conn)
 }
 
 #[cfg(test)]
