@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 
 use duckdb::types::Value;
-use duckdb::{Connection, params};
+use duckdb::{Appender, Connection, params};
 
 use crate::StoreError;
 use crate::rows::SpanRow;
@@ -172,10 +172,10 @@ fn list(bins: &HashMap<i16, u32>) -> (Value, Value) {
     )
 }
 
-/// Appends the partial rollup rows of `spans` (the GenAI ones) inside the caller's transaction;
-/// returns how many.
+/// Appends the partial rollup rows of `spans` (the GenAI ones) to `app` (an appender of
+/// `genai_rollup` inside the caller's transaction); returns how many.
 pub(crate) fn append<'a>(
-    conn: &Connection,
+    app: &mut Appender<'_>,
     spans: impl Iterator<Item = &'a SpanRow>,
 ) -> Result<u64, StoreError> {
     let mut groups: HashMap<Key<'a>, Sums> = HashMap::new();
@@ -247,7 +247,6 @@ pub(crate) fn append<'a>(
         return Ok(0);
     }
     let added = groups.len() as u64;
-    let mut app = conn.appender("genai_rollup")?;
     for (k, s) in groups {
         let [latency, ttft, context] = &s.histograms;
         let (latency_bins, latency_counts) = list(latency);
@@ -294,7 +293,6 @@ pub(crate) fn append<'a>(
             false,
         ])?;
     }
-    app.flush()?;
     Ok(added)
 }
 

@@ -135,7 +135,10 @@ fn append_all(
     }
     spans.flush()?;
     drop(spans);
-    let rollup_rows = super::rollup::append(conn, batches.iter().flat_map(|b| &b.spans))?;
+    let mut rollup = conn.appender("genai_rollup")?;
+    let rollup_rows = super::rollup::append(&mut rollup, batches.iter().flat_map(|b| &b.spans))?;
+    rollup.flush()?;
+    drop(rollup);
 
     let mut parts = conn.appender("trace_parts")?;
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
