@@ -1,7 +1,12 @@
 //! The embedded DuckDB backend: one database file in the data directory, one writer connection,
 //! a small pool of reader connections (DuckDB's MVCC lets readers run while the writer appends).
+//!
+//! Writes are acknowledged once they are in Flightdeck's own write-ahead log (`wal/` in the data
+//! directory); a loader thread owns the writer connection and appends them in large
+//! transactions (see [`behind`]). Reads first wait for what was acknowledged before them.
 
 mod analytics;
+mod behind;
 mod read;
 mod reprice;
 mod schema;
@@ -10,7 +15,7 @@ mod write;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use duckdb::{Config, Connection};
 use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
@@ -18,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::query::*;
 use crate::rows::WriteBatch;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, wal};
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,6 +36,13 @@ pub struct StoreConfig {
     pub memory_limit: String,
     /// DuckDB worker threads for queries (0 = one per core).
     pub threads: usize,
+    /// Most rows acknowledged (in the write-ahead log) but not yet loaded into the database;
+    /// beyond it writes wait, and the pipeline refuses exports with a retry hint. The loader
+    /// commits up to half of it per transaction.
+    pub max_pending_rows: usize,
+    /// Most bytes (uncompressed log payload) acknowledged but not yet loaded: bounds memory when
+    /// rows are large.
+    pub max_pending_bytes: usize,
 }
 
 impl Default for StoreConfig {
@@ -39,6 +51,8 @@ impl Default for StoreConfig {
             data_dir: PathBuf::from("flightdeck-data"),
             memory_limit: "512MB".into(),
             threads: 0,
+            max_pending_rows: 200_000,
+            max_pending_bytes: 256 << 20,
         }
     }
 }
@@ -56,12 +70,31 @@ impl StoreConfig {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("flightdeck.duckdb")
     }
+
+    /// The write-ahead log directory inside the data directory.
+    pub fn log_dir(&self) -> PathBuf {
+        crate::wal::log_dir(&self.data_dir)
+    }
+
+    fn limits(&self) -> behind::Limits {
+        let max_pending_rows = self.max_pending_rows.max(1);
+        behind::Limits {
+            max_pending_rows,
+            max_pending_bytes: self.max_pending_bytes.max(1),
+            max_rows_per_load: (max_pending_rows / 2).max(1),
+            segment_bytes: wal::SEGMENT_BYTES,
+        }
+    }
 }
 
 /// The embedded DuckDB store.
 pub struct DuckDbStore {
     path: PathBuf,
-    writer: Mutex<WriterState>,
+    log_dir: PathBuf,
+    /// The writer connection: the loader's, borrowed between its transactions by checkpoints and
+    /// re-pricing.
+    writer: Arc<Mutex<WriterState>>,
+    behind: behind::WriteBehind,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
 }
@@ -75,6 +108,10 @@ impl DuckDbStore {
     /// Opens (creating if needed) the database in `config.data_dir` and brings its schema up to
     /// date.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        Self::open_with(config, config.limits())
+    }
+
+    fn open_with(config: &StoreConfig, limits: behind::Limits) -> Result<Self, StoreError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StoreError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
@@ -88,12 +125,18 @@ impl DuckDbStore {
         migrate(&base)?;
         let conn = base.try_clone()?;
         let known_resources = read::resource_ids(&conn)?;
+        let mut writer = WriterState {
+            conn,
+            known_resources,
+        };
+        let (log, loaded_seq) = replay(config, &mut writer, &limits)?;
+        let writer = Arc::new(Mutex::new(writer));
+        let behind = behind::WriteBehind::start(log, Arc::clone(&writer), loaded_seq, limits)?;
         Ok(DuckDbStore {
             path,
-            writer: Mutex::new(WriterState {
-                conn,
-                known_resources,
-            }),
+            log_dir: config.log_dir(),
+            writer,
+            behind,
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
         })
@@ -104,18 +147,29 @@ impl DuckDbStore {
         &self.path
     }
 
-    /// Writes everything to the main database file and truncates the write-ahead log.
+    /// Loads everything acknowledged, then writes everything to the main database file and
+    /// truncates DuckDB's own write-ahead log.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.behind.drain()?;
         let writer = lock(&self.writer);
         writer.conn.execute_batch("CHECKPOINT")?;
         Ok(())
     }
 
-    /// Runs `f` with a reader connection from the pool.
+    /// Loads everything acknowledged into the database, stops the loader and deletes the
+    /// (then fully loaded) write-ahead log. Later writes fail with [`StoreError::Closed`]; reads
+    /// keep working. Dropping the store closes it too; calling this first reports errors.
+    pub fn close(&self) -> Result<(), StoreError> {
+        self.behind.close()
+    }
+
+    /// Runs `f` with a reader connection from the pool, once everything acknowledged before the
+    /// call is loaded.
     fn with_reader<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.behind.wait_loaded();
         let conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
             None => lock(&self.base).try_clone()?,
@@ -136,6 +190,83 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
+}
+
+impl Drop for DuckDbStore {
+    fn drop(&mut self) {
+        if let Err(e) = self.behind.close() {
+            tracing::error!(error = %e, "closing the store");
+        }
+    }
+}
+
+/// Loads the records of the write-ahead log that the database does not hold yet, in
+/// transactions of up to `max_rows`, and deletes the log segments. Returns the log, ready for
+/// appending, and the sequence number of the last record loaded.
+fn replay(
+    config: &StoreConfig,
+    writer: &mut WriterState,
+    limits: &behind::Limits,
+) -> Result<(wal::Log, u64), StoreError> {
+    let WriterState {
+        conn,
+        known_resources,
+    } = writer;
+    conn.execute(
+        "INSERT OR IGNORE INTO meta VALUES (?, '0')",
+        [write::LOADED_SEQ_KEY],
+    )?;
+    let stored: String = conn.query_row(
+        "SELECT value FROM meta WHERE key = ?",
+        [write::LOADED_SEQ_KEY],
+        |row| row.get(0),
+    )?;
+    let mut loaded_seq: u64 = stored
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("meta {}: {stored:?}", write::LOADED_SEQ_KEY)))?;
+    let (mut batches, mut rows, mut records, mut total) = (Vec::new(), 0, 0u64, 0);
+    let mut load = |batches: &mut Vec<WriteBatch>, seq: u64| -> Result<(), StoreError> {
+        write::write(conn, known_resources, batches, seq).map_err(|e| {
+            StoreError::Database(format!(
+                "replaying the write-ahead log in {} (record {seq}): {e}",
+                config.log_dir().display()
+            ))
+        })?;
+        batches.clear();
+        Ok(())
+    };
+    let mut log = wal::Log::open(
+        &config.data_dir,
+        loaded_seq,
+        limits.segment_bytes,
+        |seq, record| {
+            records += 1;
+            let n: usize = record.iter().map(WriteBatch::len).sum();
+            rows += n;
+            total += n;
+            batches.extend(record);
+            if rows >= limits.max_rows_per_load {
+                load(&mut batches, seq)?;
+                loaded_seq = seq;
+                rows = 0;
+            }
+            Ok(())
+        },
+    )?;
+    let last_seq = log.last_seq();
+    if !batches.is_empty() || last_seq > loaded_seq {
+        load(&mut batches, last_seq)?;
+        loaded_seq = last_seq;
+    }
+    if records > 0 {
+        tracing::info!(
+            records,
+            rows = total,
+            "loaded acknowledged writes from the write-ahead log into the database"
+        );
+    }
+    wal::delete(log.take_loaded(loaded_seq));
+    Ok((log, loaded_seq))
 }
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -180,12 +311,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 
 impl crate::Writer for DuckDbStore {
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
-        let mut writer = lock(&self.writer);
-        let WriterState {
-            conn,
-            known_resources,
-        } = &mut *writer;
-        write::write(conn, known_resources, batches)
+        self.behind.write(batches)
     }
 }
 
@@ -298,6 +424,7 @@ impl Store for DuckDbStore {
         range: TimeRange,
         enrich: &(dyn Fn(&mut Span) + Sync),
     ) -> Result<RepriceReport, StoreError> {
+        self.behind.drain()?;
         self.with_reader(|reader| {
             reprice::reprice(
                 reader,
@@ -312,11 +439,17 @@ impl Store for DuckDbStore {
     }
 
     fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let log_files = std::fs::read_dir(&self.log_dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok().map(|e| e.path()));
         let bytes_on_disk = [self.path.clone(), self.path.with_extension("duckdb.wal")]
-            .iter()
+            .into_iter()
+            .chain(log_files)
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum();
+        let load_errors = self.behind.load_errors();
         self.with_reader(|conn| {
             let (spans, logs) = conn.query_row(
                 "SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs)",
@@ -327,6 +460,7 @@ impl Store for DuckDbStore {
                 spans: spans as u64,
                 logs: logs as u64,
                 bytes_on_disk,
+                load_errors,
             })
         })
     }

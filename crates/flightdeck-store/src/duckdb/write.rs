@@ -20,16 +20,25 @@ fn string_list(items: &[String]) -> Value {
     }
 }
 
-/// Appends all batches and commits; on any error the transaction is rolled back and nothing of
-/// these batches is stored.
+/// The `meta` key holding the sequence number of the last log record loaded into the database.
+pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
+
+/// Appends all batches, records `loaded_seq` (the last log record they came from) in `meta`,
+/// and commits; on any error the transaction is rolled back and nothing of these batches is
+/// stored.
 pub(crate) fn write(
     conn: &Connection,
     known_resources: &mut HashSet<u64>,
     batches: &[WriteBatch],
+    loaded_seq: u64,
 ) -> Result<(), StoreError> {
     conn.execute_batch("BEGIN TRANSACTION")?;
     let mut new_resources = Vec::new();
-    let result = append_all(conn, known_resources, batches, &mut new_resources);
+    let result = append_all(conn, known_resources, batches, &mut new_resources).and_then(|()| {
+        conn.prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
+            .execute(params![loaded_seq.to_string(), LOADED_SEQ_KEY])?;
+        Ok(())
+    });
     match result.and_then(|_| conn.execute_batch("COMMIT").map_err(StoreError::from)) {
         Ok(()) => {
             known_resources.extend(new_resources);
