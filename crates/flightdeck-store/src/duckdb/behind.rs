@@ -1,12 +1,13 @@
 //! Write-behind: a write is acknowledged once it is in the write-ahead log; one loader thread
 //! moves acknowledged rows into DuckDB in large transactions.
 //!
-//! A writer encodes its batches, waits for room under the pending bound, appends them to the log
-//! (fdatasync) and queues the rows. The loader takes everything queued (up to
-//! `max_rows_per_load`), appends it in one transaction that also records the sequence number of
-//! the last log record, commits, and deletes log segments that are fully loaded. DuckDB's cost
-//! per commit is high, so under load the transactions grow by themselves. Reads wait until
-//! everything acknowledged before they began is loaded.
+//! A writer encodes its batches into log records (compressed), waits for room under the pending
+//! bound, appends the records to the log (fdatasync) and queues them as they are, compressed
+//! (about 6× smaller than the rows in memory). The loader takes everything queued (up to
+//! `max_rows_per_load`), decodes and appends it record by record in one transaction that also
+//! records the sequence number of the last record, commits, and deletes log segments that are
+//! fully loaded. DuckDB's cost per commit is high, so under load the transactions grow by
+//! themselves. Reads wait until everything acknowledged before they began is loaded.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -27,7 +28,7 @@ use crate::wal::{self, Log, Record};
 pub(crate) struct Limits {
     /// Most rows acknowledged but not loaded (queued or being loaded) before writers wait.
     pub max_pending_rows: usize,
-    /// Most payload bytes acknowledged but not loaded before writers wait.
+    /// Most log bytes (compressed records) acknowledged but not loaded before writers wait.
     pub max_pending_bytes: usize,
     /// Most rows per loader transaction (a single larger write is still loaded whole).
     pub max_rows_per_load: usize,
@@ -55,7 +56,7 @@ struct Shared {
 #[derive(Default)]
 struct State {
     queue: VecDeque<Pending>,
-    /// Rows and payload bytes acknowledged (or being appended) and not loaded yet.
+    /// Rows and log bytes acknowledged (or being appended) and not loaded yet.
     pending_rows: usize,
     pending_bytes: usize,
     /// Sequence number of the last record acknowledged.
@@ -71,10 +72,10 @@ struct State {
     abandon: bool,
 }
 
-/// One acknowledged write.
+/// One acknowledged write, as its log records.
 struct Pending {
     last_seq: u64,
-    batches: Vec<WriteBatch>,
+    records: Vec<Record>,
     rows: usize,
     bytes: usize,
 }
@@ -121,8 +122,8 @@ impl WriteBehind {
         })
     }
 
-    /// Appends the batches to the log (durably) and queues them for the loader; waits while the
-    /// loader is more than the pending bound behind.
+    /// Appends the batches to the log (durably) and queues the records for the loader; waits
+    /// while the loader is more than the pending bound behind.
     pub(crate) fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
         let rows: usize = batches.iter().map(WriteBatch::len).sum();
         if rows == 0 {
@@ -130,16 +131,15 @@ impl WriteBehind {
         }
         let mut records =
             SCRATCH.with(|scratch| Record::encode(batches, &mut scratch.borrow_mut()))?;
-        let bytes = records.iter().map(Record::payload_len).sum();
+        let bytes = records.iter().map(Record::len).sum();
         self.shared.reserve(rows, bytes, &self.limits)?;
-        let batches = batches.to_vec();
         let appended = {
             let mut log = lock(&self.log);
             log.append(&mut records).map(|last_seq| {
                 // Queued under the log lock, so the queue is in sequence order.
                 self.shared.enqueue(Pending {
                     last_seq,
-                    batches,
+                    records,
                     rows,
                     bytes,
                 });
@@ -341,8 +341,8 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows:
         };
         let rows = taken.iter().map(|p| p.rows).sum();
         let bytes = taken.iter().map(|p| p.bytes).sum();
-        let batches: Vec<WriteBatch> = taken.into_iter().flat_map(|p| p.batches).collect();
-        if !load(shared, writer, &batches, last_seq, rows) {
+        let records: Vec<&Record> = taken.iter().flat_map(|p| &p.records).collect();
+        if !load(shared, writer, &records, last_seq, rows) {
             return;
         }
         shared.loaded(last_seq, rows, bytes);
@@ -356,7 +356,7 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows:
 fn load(
     shared: &Shared,
     writer: &Mutex<WriterState>,
-    batches: &[WriteBatch],
+    records: &[&Record],
     last_seq: u64,
     rows: usize,
 ) -> bool {
@@ -374,7 +374,7 @@ fn load(
                 conn,
                 known_resources,
             } = &mut *writer;
-            write::write(conn, known_resources, batches, last_seq)
+            load_once(conn, known_resources, records, last_seq)
         };
         let Err(e) = result else {
             return true;
@@ -402,6 +402,20 @@ fn load(
         );
         let _ = shared.work.wait_timeout(state, delay);
     }
+}
+
+/// One transaction: every record decoded and appended in turn, then committed with `last_seq`.
+fn load_once(
+    conn: &duckdb::Connection,
+    known_resources: &mut std::collections::HashSet<u64>,
+    records: &[&Record],
+    last_seq: u64,
+) -> Result<(), StoreError> {
+    let mut transaction = write::Transaction::begin(conn)?;
+    for record in records {
+        transaction.append(known_resources, &record.decode()?)?;
+    }
+    transaction.commit(known_resources, last_seq)
 }
 
 #[cfg(test)]

@@ -40,8 +40,8 @@ pub struct StoreConfig {
     /// beyond it writes wait, and the pipeline refuses exports with a retry hint. The loader
     /// commits up to half of it per transaction.
     pub max_pending_rows: usize,
-    /// Most bytes (uncompressed log payload) acknowledged but not yet loaded: bounds memory when
-    /// rows are large.
+    /// Most bytes of write-ahead log records (compressed, as they are queued in memory)
+    /// acknowledged but not yet loaded: bounds memory when rows are large.
     pub max_pending_bytes: usize,
 }
 
@@ -52,7 +52,7 @@ impl Default for StoreConfig {
             memory_limit: "512MB".into(),
             threads: 0,
             max_pending_rows: 200_000,
-            max_pending_bytes: 256 << 20,
+            max_pending_bytes: 64 << 20,
         }
     }
 }
@@ -224,44 +224,52 @@ fn replay(
     let mut loaded_seq: u64 = stored
         .parse()
         .map_err(|_| StoreError::Corrupt(format!("meta {}: {stored:?}", write::LOADED_SEQ_KEY)))?;
-    let (mut batches, mut rows, mut records, mut total) = (Vec::new(), 0, 0u64, 0);
-    let mut load = |batches: &mut Vec<WriteBatch>, seq: u64| -> Result<(), StoreError> {
-        write::write(conn, known_resources, batches, seq).map_err(|e| {
-            StoreError::Database(format!(
-                "replaying the write-ahead log in {} (record {seq}): {e}",
-                config.log_dir().display()
-            ))
-        })?;
-        batches.clear();
-        Ok(())
+    let (mut records, mut rows) = (0u64, 0usize);
+    let mut transaction: Option<(write::Transaction<'_>, usize)> = None;
+    let context = |seq: u64, e: StoreError| {
+        StoreError::Database(format!(
+            "replaying the write-ahead log in {} (record {seq}): {e}",
+            config.log_dir().display()
+        ))
     };
     let mut log = wal::Log::open(
         &config.data_dir,
         loaded_seq,
         limits.segment_bytes,
-        |seq, record| {
+        |seq, batches| {
             records += 1;
-            let n: usize = record.iter().map(WriteBatch::len).sum();
+            let n: usize = batches.iter().map(WriteBatch::len).sum();
             rows += n;
-            total += n;
-            batches.extend(record);
-            if rows >= limits.max_rows_per_load {
-                load(&mut batches, seq)?;
+            let (open, in_transaction) = match transaction.as_mut() {
+                Some(open) => open,
+                None => transaction.insert((
+                    write::Transaction::begin(conn).map_err(|e| context(seq, e))?,
+                    0,
+                )),
+            };
+            open.append(known_resources, &batches)
+                .map_err(|e| context(seq, e))?;
+            *in_transaction += n;
+            if *in_transaction >= limits.max_rows_per_load
+                && let Some((full, _)) = transaction.take()
+            {
+                full.commit(known_resources, seq)
+                    .map_err(|e| context(seq, e))?;
                 loaded_seq = seq;
-                rows = 0;
             }
             Ok(())
         },
     )?;
     let last_seq = log.last_seq();
-    if !batches.is_empty() || last_seq > loaded_seq {
-        load(&mut batches, last_seq)?;
+    if let Some((open, _)) = transaction.take() {
+        open.commit(known_resources, last_seq)
+            .map_err(|e| context(last_seq, e))?;
         loaded_seq = last_seq;
     }
     if records > 0 {
         tracing::info!(
             records,
-            rows = total,
+            rows,
             "loaded acknowledged writes from the write-ahead log into the database"
         );
     }

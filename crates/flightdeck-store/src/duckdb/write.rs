@@ -23,30 +23,57 @@ fn string_list(items: &[String]) -> Value {
 /// The `meta` key holding the sequence number of the last log record loaded into the database.
 pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 
-/// Appends all batches, records `loaded_seq` (the last log record they came from) in `meta`,
-/// and commits; on any error the transaction is rolled back and nothing of these batches is
-/// stored.
-pub(crate) fn write(
-    conn: &Connection,
-    known_resources: &mut HashSet<u64>,
-    batches: &[WriteBatch],
-    loaded_seq: u64,
-) -> Result<(), StoreError> {
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let mut new_resources = Vec::new();
-    let result = append_all(conn, known_resources, batches, &mut new_resources).and_then(|()| {
-        conn.prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
+/// One loader transaction: rows appended piece by piece (so only one piece is decoded at a
+/// time), then committed together with the sequence number of the last log record they came
+/// from. Dropped without [`Transaction::commit`] (or on any error), it rolls back and nothing of
+/// it is stored.
+pub(crate) struct Transaction<'a> {
+    conn: &'a Connection,
+    new_resources: HashSet<u64>,
+    open: bool,
+}
+
+impl<'a> Transaction<'a> {
+    pub(crate) fn begin(conn: &'a Connection) -> Result<Self, StoreError> {
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        Ok(Transaction {
+            conn,
+            new_resources: HashSet::new(),
+            open: true,
+        })
+    }
+
+    /// Appends the rows of `batches`; resources in `known_resources` (the database has them) or
+    /// appended earlier in this transaction are skipped.
+    pub(crate) fn append(
+        &mut self,
+        known_resources: &HashSet<u64>,
+        batches: &[WriteBatch],
+    ) -> Result<(), StoreError> {
+        append_all(self.conn, known_resources, batches, &mut self.new_resources)
+    }
+
+    /// Records `loaded_seq` in `meta`, commits, and adds the new resources to
+    /// `known_resources`.
+    pub(crate) fn commit(
+        mut self,
+        known_resources: &mut HashSet<u64>,
+        loaded_seq: u64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
             .execute(params![loaded_seq.to_string(), LOADED_SEQ_KEY])?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        known_resources.extend(self.new_resources.drain());
         Ok(())
-    });
-    match result.and_then(|_| conn.execute_batch("COMMIT").map_err(StoreError::from)) {
-        Ok(()) => {
-            known_resources.extend(new_resources);
-            Ok(())
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }
@@ -55,14 +82,13 @@ fn append_all(
     conn: &Connection,
     known_resources: &HashSet<u64>,
     batches: &[WriteBatch],
-    new_resources: &mut Vec<u64>,
+    new_resources: &mut HashSet<u64>,
 ) -> Result<(), StoreError> {
     let mut resources = conn.appender("resources")?;
     for row in batches.iter().flat_map(|b| &b.resources) {
-        if known_resources.contains(&row.resource_id) || new_resources.contains(&row.resource_id) {
+        if known_resources.contains(&row.resource_id) || !new_resources.insert(row.resource_id) {
             continue;
         }
-        new_resources.push(row.resource_id);
         resources.append_row(params![
             row.resource_id,
             row.attributes,

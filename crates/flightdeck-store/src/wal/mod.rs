@@ -60,6 +60,17 @@ pub fn log_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("wal")
 }
 
+/// Appends the log's binary encoding of one batch to `out`: a record's payload (before
+/// compression) is a sequence of these.
+pub fn encode_payload(batch: &WriteBatch, out: &mut Vec<u8>) {
+    codec::encode(batch, out);
+}
+
+/// Decodes a record payload (as [`read_payloads`] returns them) into its batches.
+pub fn decode_payload(payload: &[u8]) -> Result<Vec<WriteBatch>, StoreError> {
+    codec::decode(payload).map_err(|e| StoreError::Corrupt(format!("log record payload: {e}")))
+}
+
 /// Every record in the log of `data_dir` with its sequence number and decompressed payload, in
 /// order, without modifying anything (a torn tail is skipped). For inspection and tests.
 pub fn read_payloads(data_dir: &Path) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
@@ -76,15 +87,19 @@ pub fn read_payloads(data_dir: &Path) -> Result<Vec<(u64, Vec<u8>)>, StoreError>
     Ok(out)
 }
 
-/// One write, encoded and compressed, waiting for its sequence number.
-pub(crate) struct Record {
+/// One write (or part of a large one), encoded and compressed as the log stores it, before it
+/// gets its sequence number. Public for benchmarks and inspection; the store appends records
+/// itself.
+#[derive(Debug)]
+pub struct Record {
     frame: Vec<u8>,
     payload_len: usize,
 }
 
 impl Record {
-    /// Encodes batches into records of about [`RECORD_TARGET`] payload each (usually one).
-    pub(crate) fn encode(
+    /// Encodes batches into records of about 16 MiB of payload each (usually one); `scratch`
+    /// is a buffer kept between calls.
+    pub fn encode(
         batches: &[WriteBatch],
         scratch: &mut Vec<u8>,
     ) -> Result<Vec<Record>, StoreError> {
@@ -120,9 +135,27 @@ impl Record {
         }
     }
 
-    /// Uncompressed payload size (a proxy for the memory the rows take while queued).
-    pub(crate) fn payload_len(&self) -> usize {
+    /// Uncompressed payload size.
+    pub fn payload_len(&self) -> usize {
         self.payload_len
+    }
+
+    /// The batches back (decompressed and decoded).
+    pub fn decode(&self) -> Result<Vec<WriteBatch>, StoreError> {
+        let compressed = &self.frame[FRAME_HEADER + BODY_HEADER..];
+        let payload = lz4_flex::block::decompress(compressed, self.payload_len)
+            .map_err(|e| StoreError::Corrupt(format!("log record: decompression failed: {e}")))?;
+        decode_payload(&payload)
+    }
+
+    /// Bytes the record takes in the log, framing included.
+    pub fn len(&self) -> usize {
+        self.frame.len()
+    }
+
+    /// Never true: a record has at least its header.
+    pub fn is_empty(&self) -> bool {
+        self.frame.is_empty()
     }
 
     /// Fills in the sequence number and the checksums.
