@@ -178,12 +178,16 @@ impl WriteBehind {
         {
             tracing::error!("the loader thread panicked");
         }
-        let state = lock(&self.shared.state);
-        if state.loaded < state.acked {
-            return Err(not_loaded(&state));
-        }
-        let paths = lock(&self.log).take_all_if_loaded(state.loaded);
-        drop(state);
+        let loaded = {
+            let state = lock(&self.shared.state);
+            if state.loaded < state.acked {
+                return Err(not_loaded(&state));
+            }
+            state.loaded
+        };
+        // Not under the state lock: writers take the log lock first. A record appended since
+        // is above `loaded`, so its segment stays.
+        let paths = lock(&self.log).take_all_if_loaded(loaded);
         wal::delete(paths);
         Ok(())
     }
