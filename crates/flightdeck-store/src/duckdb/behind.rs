@@ -346,9 +346,11 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows:
         let rows = taken.iter().map(|p| p.rows).sum();
         let bytes = taken.iter().map(|p| p.bytes).sum();
         let records: Vec<&Record> = taken.iter().flat_map(|p| &p.records).collect();
+        let started = std::time::Instant::now();
         if !load(shared, writer, &records, last_seq, rows) {
             return;
         }
+        tracing::debug!(rows, last_seq, elapsed = ?started.elapsed(), "loaded");
         shared.loaded(last_seq, rows, bytes);
         let paths = lock(log).take_loaded(last_seq);
         wal::delete(paths);

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use duckdb::types::Value;
-use duckdb::{Connection, params};
+use duckdb::{Appender, Connection, params};
 
 use crate::StoreError;
 use crate::rows::WriteBatch;
@@ -24,23 +24,40 @@ fn string_list(items: &[String]) -> Value {
 pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 
 /// One loader transaction: rows appended piece by piece (so only one piece is decoded at a
-/// time), then committed together with the sequence number of the last log record they came
-/// from. Dropped without [`Transaction::commit`] (or on any error), it rolls back and nothing of
-/// it is stored.
+/// time) through one appender per table, flushed once at the end (each flush of a DuckDB appender
+/// is planned like an `INSERT`, so flushing per piece costs), then committed together with the
+/// sequence number of the last log record they came from. Dropped without
+/// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
 pub(crate) struct Transaction<'a> {
     conn: &'a Connection,
+    appenders: Option<Appenders<'a>>,
     new_resources: HashSet<u64>,
     open: bool,
+}
+
+struct Appenders<'a> {
+    resources: Appender<'a>,
+    spans: Appender<'a>,
+    parts: Appender<'a>,
+    logs: Appender<'a>,
 }
 
 impl<'a> Transaction<'a> {
     pub(crate) fn begin(conn: &'a Connection) -> Result<Self, StoreError> {
         conn.execute_batch("BEGIN TRANSACTION")?;
-        Ok(Transaction {
+        let mut transaction = Transaction {
             conn,
+            appenders: None,
             new_resources: HashSet::new(),
             open: true,
-        })
+        };
+        transaction.appenders = Some(Appenders {
+            resources: conn.appender("resources")?,
+            spans: conn.appender("spans")?,
+            parts: conn.appender("trace_parts")?,
+            logs: conn.appender("logs")?,
+        });
+        Ok(transaction)
     }
 
     /// Appends the rows of `batches`; resources in `known_resources` (the database has them) or
@@ -50,16 +67,25 @@ impl<'a> Transaction<'a> {
         known_resources: &HashSet<u64>,
         batches: &[WriteBatch],
     ) -> Result<(), StoreError> {
-        append_all(self.conn, known_resources, batches, &mut self.new_resources)
+        let Some(appenders) = self.appenders.as_mut() else {
+            return Err(StoreError::Database("the transaction is finished".into()));
+        };
+        append_all(appenders, known_resources, batches, &mut self.new_resources)
     }
 
-    /// Records `loaded_seq` in `meta`, commits, and adds the new resources to
-    /// `known_resources`.
+    /// Flushes the appenders, records `loaded_seq` in `meta`, commits, and adds the new
+    /// resources to `known_resources`.
     pub(crate) fn commit(
         mut self,
         known_resources: &mut HashSet<u64>,
         loaded_seq: u64,
     ) -> Result<(), StoreError> {
+        if let Some(mut appenders) = self.appenders.take() {
+            appenders.resources.flush()?;
+            appenders.spans.flush()?;
+            appenders.parts.flush()?;
+            appenders.logs.flush()?;
+        }
         self.conn
             .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
             .execute(params![loaded_seq.to_string(), LOADED_SEQ_KEY])?;
@@ -72,6 +98,9 @@ impl<'a> Transaction<'a> {
 
 impl Drop for Transaction<'_> {
     fn drop(&mut self) {
+        // A dropped appender flushes what it holds: let it do so inside the transaction, which
+        // is then rolled back (after the rollback it would auto-commit the rows).
+        drop(self.appenders.take());
         if self.open {
             let _ = self.conn.execute_batch("ROLLBACK");
         }
@@ -79,12 +108,17 @@ impl Drop for Transaction<'_> {
 }
 
 fn append_all(
-    conn: &Connection,
+    appenders: &mut Appenders<'_>,
     known_resources: &HashSet<u64>,
     batches: &[WriteBatch],
     new_resources: &mut HashSet<u64>,
 ) -> Result<(), StoreError> {
-    let mut resources = conn.appender("resources")?;
+    let Appenders {
+        resources,
+        spans,
+        parts,
+        logs,
+    } = appenders;
     for row in batches.iter().flat_map(|b| &b.resources) {
         if known_resources.contains(&row.resource_id) || !new_resources.insert(row.resource_id) {
             continue;
@@ -96,10 +130,6 @@ fn append_all(
             row.dropped_attributes
         ])?;
     }
-    resources.flush()?;
-    drop(resources);
-
-    let mut spans = conn.appender("spans")?;
     for r in batches.iter().flat_map(|b| &b.spans) {
         let g = &r.genai;
         let cost = g.cost.as_ref();
@@ -164,10 +194,6 @@ fn append_all(
             r.genai_json,
         ])?;
     }
-    spans.flush()?;
-    drop(spans);
-
-    let mut parts = conn.appender("trace_parts")?;
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
         let services = Value::List(
             p.services
@@ -190,10 +216,6 @@ fn append_all(
             p.cost_total,
         ])?;
     }
-    parts.flush()?;
-    drop(parts);
-
-    let mut logs = conn.appender("logs")?;
     for l in batches.iter().flat_map(|b| &b.logs) {
         logs.append_row(params![
             l.time_ns,
@@ -213,6 +235,5 @@ fn append_all(
             l.dropped_attributes,
         ])?;
     }
-    logs.flush()?;
     Ok(())
 }
