@@ -491,8 +491,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// Takes whatever is queued (up to `max_rows`), commits it in one transaction, then answers every
-/// request in it. Runs until the channel closes and is drained.
+/// Takes whatever is queued (up to `max_rows`), hands it to the store in one write (durable when
+/// it returns), then answers every request in it. Runs until the channel closes and is drained.
 fn write_loop(
     receiver: Receiver<Job>,
     store: Arc<dyn Writer>,

@@ -13,6 +13,10 @@
 pub mod duckdb;
 pub mod query;
 pub mod rows;
+pub mod wal;
+
+#[cfg(test)]
+mod test_util;
 
 use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
 
@@ -37,6 +41,25 @@ pub enum StoreError {
     /// Stored data could not be decoded (corruption or an incompatible version).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
+    /// The write-ahead log could not be written, synced or read.
+    #[error("write-ahead log {path}: {source}")]
+    Log {
+        /// The segment file or directory.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// One batch is larger than a log record may be.
+    #[error("a write batch of {bytes} bytes exceeds the {limit}-byte record limit")]
+    TooLarge {
+        /// Encoded size of the batch.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The store was closed; nothing more is accepted.
+    #[error("the store is closed")]
+    Closed,
 }
 
 impl From<::duckdb::Error> for StoreError {
@@ -47,8 +70,9 @@ impl From<::duckdb::Error> for StoreError {
 
 /// The write side of a store: what the pipeline's writer needs.
 pub trait Writer: Send + Sync {
-    /// Durably appends the batches in one transaction: when this returns `Ok`, a crash does not
-    /// lose them.
+    /// Durably stores the batches: when this returns `Ok`, a crash does not lose them, and reads
+    /// that start afterwards see them. On `Err` nothing was acknowledged (after a crash the rows
+    /// may still appear, so callers retry rather than report loss).
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError>;
 }
 

@@ -363,8 +363,11 @@ pub struct StoreCounts {
     pub spans: u64,
     /// Log rows.
     pub logs: u64,
-    /// Size of the database file(s) in bytes.
+    /// Size of the database file(s) and the write-ahead log in bytes.
     pub bytes_on_disk: u64,
+    /// Failed attempts to load acknowledged rows from the write-ahead log into the database since
+    /// start (each is retried; the rows stay in the log until loaded). Expected 0.
+    pub load_errors: u64,
 }
 
 /// GenAI operations that are model calls: the spans whose tokens and cost are summed (agent and

@@ -10,7 +10,7 @@ use flightdeck_model::{LogRecord, Resource, Scope, Span};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// One span as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SpanRow {
     /// Trace id as a big-endian integer.
     pub trace_id: u128,
@@ -61,7 +61,7 @@ pub struct SpanRow {
 }
 
 /// One log record as stored.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LogRow {
     /// Event time (or observed time), ns since the epoch.
     pub time_ns: i64,
@@ -96,7 +96,7 @@ pub struct LogRow {
 }
 
 /// A resource, stored once and referenced by id.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceRow {
     /// Content hash of the resource.
     pub resource_id: u64,
@@ -109,7 +109,7 @@ pub struct ResourceRow {
 }
 
 /// What one write batch contributes to one trace's summary.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TracePart {
     /// The trace.
     pub trace_id: u128,
@@ -138,7 +138,7 @@ pub struct TracePart {
 }
 
 /// Rows for one write, built off the writer thread.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct WriteBatch {
     /// Span rows.
     pub spans: Vec<SpanRow>,

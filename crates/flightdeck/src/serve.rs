@@ -155,8 +155,9 @@ impl Running {
         self.runner.stats().snapshot().spans_written
     }
 
-    /// Stops accepting, finishes in-flight requests, writes everything queued, checkpoints the
-    /// database. Returns how many spans and log records this run stored.
+    /// Stops accepting, finishes in-flight requests, writes everything queued, loads the
+    /// write-ahead log into the database, checkpoints it and closes the store. Returns how many
+    /// spans and log records this run stored.
     pub async fn stop(mut self) -> anyhow::Result<(u64, u64)> {
         let _ = self.shutdown.send(true);
         while let Some(result) = self.tasks.join_next().await {
@@ -166,10 +167,11 @@ impl Running {
         let store = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || {
             runner.shutdown();
-            store.checkpoint()
+            store.checkpoint()?;
+            store.close()
         })
         .await?
-        .context("failed to checkpoint the database")?;
+        .context("failed to flush the database")?;
         let written = self.runner.stats().snapshot();
         Ok((written.spans_written, written.logs_written))
     }

@@ -1,7 +1,8 @@
 //! Redaction end to end, on by default: secrets and personal data seeded everywhere a client can
 //! put them (flat attributes, GenAI message JSON, tool-call arguments and results, span events,
 //! status messages, resource attributes, log bodies and attributes) never appear in the bytes of
-//! the DuckDB files of a real `flightdeck serve`, while the surrounding text does.
+//! the data directory of a real `flightdeck serve` (the DuckDB files and the decompressed records
+//! of the write-ahead log), while the surrounding text does.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -205,7 +206,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 }
 
 /// Seeded secrets are absent from every byte under the data directory, both while the server
-/// runs (write-ahead log) and after a clean stop (checkpointed database); the visible text and the
+/// runs (Flightdeck's and DuckDB's write-ahead logs) and after a clean stop (checkpointed
+/// database); the visible text and the
 /// redaction markers are present, and the API reports the redactions per rule.
 #[test]
 fn seeded_secrets_never_reach_the_database_file() {
@@ -217,6 +219,24 @@ fn seeded_secrets_never_reach_the_database_file() {
     let running = all_bytes(dir.path());
     for secret in SECRETS {
         assert!(!contains(&running, secret), "{secret} found while running");
+    }
+    // The write-ahead log is compressed: check its records decompressed too.
+    let log: Vec<u8> = flightdeck_store::wal::read_payloads(dir.path())
+        .unwrap()
+        .into_iter()
+        .flat_map(|(_, payload)| payload)
+        .collect();
+    for secret in SECRETS {
+        assert!(
+            !contains(&log, secret),
+            "{secret} found in the write-ahead log"
+        );
+    }
+    for visible in VISIBLE {
+        assert!(
+            contains(&log, visible),
+            "{visible} missing from the write-ahead log"
+        );
     }
 
     let pipeline = server.get("/api/v1/pipeline");

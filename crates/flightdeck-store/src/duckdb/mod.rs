@@ -1,7 +1,12 @@
 //! The embedded DuckDB backend: one database file in the data directory, one writer connection,
 //! a small pool of reader connections (DuckDB's MVCC lets readers run while the writer appends).
+//!
+//! Writes are acknowledged once they are in Flightdeck's own write-ahead log (`wal/` in the data
+//! directory); a loader thread owns the writer connection and appends them in large
+//! transactions (see [`behind`]). Reads first wait for what was acknowledged before them.
 
 mod analytics;
+mod behind;
 mod read;
 mod reprice;
 mod rollup;
@@ -11,7 +16,7 @@ mod write;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use duckdb::{Config, Connection};
 use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
@@ -19,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::query::*;
 use crate::rows::WriteBatch;
-use crate::{Store, StoreError};
+use crate::{Store, StoreError, wal};
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -32,6 +37,13 @@ pub struct StoreConfig {
     pub memory_limit: String,
     /// DuckDB worker threads for queries (0 = one per core).
     pub threads: usize,
+    /// Most rows acknowledged (in the write-ahead log) but not yet loaded into the database;
+    /// beyond it writes wait, and the pipeline refuses exports with a retry hint. The loader
+    /// commits up to half of it per transaction.
+    pub max_pending_rows: usize,
+    /// Most bytes of write-ahead log records (compressed, as they are queued in memory)
+    /// acknowledged but not yet loaded: bounds memory when rows are large.
+    pub max_pending_bytes: usize,
 }
 
 impl Default for StoreConfig {
@@ -40,6 +52,8 @@ impl Default for StoreConfig {
             data_dir: PathBuf::from("flightdeck-data"),
             memory_limit: "512MB".into(),
             threads: 0,
+            max_pending_rows: 200_000,
+            max_pending_bytes: 64 << 20,
         }
     }
 }
@@ -57,12 +71,31 @@ impl StoreConfig {
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join("flightdeck.duckdb")
     }
+
+    /// The write-ahead log directory inside the data directory.
+    pub fn log_dir(&self) -> PathBuf {
+        crate::wal::log_dir(&self.data_dir)
+    }
+
+    fn limits(&self) -> behind::Limits {
+        let max_pending_rows = self.max_pending_rows.max(1);
+        behind::Limits {
+            max_pending_rows,
+            max_pending_bytes: self.max_pending_bytes.max(1),
+            max_rows_per_load: (max_pending_rows / 2).max(1),
+            segment_bytes: wal::SEGMENT_BYTES,
+        }
+    }
 }
 
 /// The embedded DuckDB store.
 pub struct DuckDbStore {
     path: PathBuf,
-    writer: Mutex<WriterState>,
+    log_dir: PathBuf,
+    /// The writer connection: the loader's, borrowed between its transactions by checkpoints and
+    /// re-pricing.
+    writer: Arc<Mutex<WriterState>>,
+    behind: behind::WriteBehind,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
 }
@@ -81,10 +114,38 @@ struct WriterState {
 /// written, even when every commit touches old buckets).
 const COMPACT_ROLLUP_AFTER: u64 = 100_000;
 
+impl WriterState {
+    /// Counts `added` partial rollup rows just committed and compacts the rollup when enough
+    /// accumulated. The spans are committed whatever happens here; a failed compaction is
+    /// retried later.
+    pub(super) fn rollup_written(&mut self, added: u64) {
+        self.rollup_pending += added;
+        if self.rollup_pending < COMPACT_ROLLUP_AFTER.max(self.rollup_rows) {
+            return;
+        }
+        let started = std::time::Instant::now();
+        match rollup::compact(&self.conn) {
+            Ok(rows) => {
+                tracing::debug!(partial = self.rollup_pending, rows, elapsed = ?started.elapsed(), "rollup compacted");
+                self.rollup_pending = 0;
+                self.rollup_rows = rows;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "rollup compaction failed");
+                self.rollup_pending = COMPACT_ROLLUP_AFTER.max(self.rollup_rows) / 2;
+            }
+        }
+    }
+}
+
 impl DuckDbStore {
     /// Opens (creating if needed) the database in `config.data_dir` and brings its schema up to
     /// date.
     pub fn open(config: &StoreConfig) -> Result<Self, StoreError> {
+        Self::open_with(config, config.limits())
+    }
+
+    fn open_with(config: &StoreConfig, limits: behind::Limits) -> Result<Self, StoreError> {
         std::fs::create_dir_all(&config.data_dir).map_err(|source| StoreError::DataDir {
             path: config.data_dir.display().to_string(),
             source,
@@ -100,14 +161,20 @@ impl DuckDbStore {
         let known_resources = read::resource_ids(&conn)?;
         let rollup_pending = rollup::pending(&conn)?;
         let rollup_rows = rollup::rows(&conn)?;
+        let mut writer = WriterState {
+            conn,
+            known_resources,
+            rollup_pending,
+            rollup_rows,
+        };
+        let (log, loaded_seq) = replay(config, &mut writer, &limits)?;
+        let writer = Arc::new(Mutex::new(writer));
+        let behind = behind::WriteBehind::start(log, Arc::clone(&writer), loaded_seq, limits)?;
         Ok(DuckDbStore {
             path,
-            writer: Mutex::new(WriterState {
-                conn,
-                known_resources,
-                rollup_pending,
-                rollup_rows,
-            }),
+            log_dir: config.log_dir(),
+            writer,
+            behind,
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
         })
@@ -118,18 +185,29 @@ impl DuckDbStore {
         &self.path
     }
 
-    /// Writes everything to the main database file and truncates the write-ahead log.
+    /// Loads everything acknowledged, then writes everything to the main database file and
+    /// truncates DuckDB's own write-ahead log.
     pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.behind.drain()?;
         let writer = lock(&self.writer);
         writer.conn.execute_batch("CHECKPOINT")?;
         Ok(())
     }
 
-    /// Runs `f` with a reader connection from the pool.
+    /// Loads everything acknowledged into the database, stops the loader and deletes the
+    /// (then fully loaded) write-ahead log. Later writes fail with [`StoreError::Closed`]; reads
+    /// keep working. Dropping the store closes it too; calling this first reports errors.
+    pub fn close(&self) -> Result<(), StoreError> {
+        self.behind.close()
+    }
+
+    /// Runs `f` with a reader connection from the pool, once everything acknowledged before the
+    /// call is loaded.
     fn with_reader<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        self.behind.wait_loaded();
         let conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
             None => lock(&self.base).try_clone()?,
@@ -150,6 +228,95 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     }
+}
+
+impl Drop for DuckDbStore {
+    fn drop(&mut self) {
+        if let Err(e) = self.behind.close() {
+            tracing::error!(error = %e, "closing the store");
+        }
+    }
+}
+
+/// Loads the records of the write-ahead log that the database does not hold yet, in
+/// transactions of up to `max_rows`, and deletes the log segments. Returns the log, ready for
+/// appending, and the sequence number of the last record loaded.
+fn replay(
+    config: &StoreConfig,
+    writer: &mut WriterState,
+    limits: &behind::Limits,
+) -> Result<(wal::Log, u64), StoreError> {
+    let WriterState {
+        conn,
+        known_resources,
+        rollup_pending,
+        ..
+    } = writer;
+    conn.execute(
+        "INSERT OR IGNORE INTO meta VALUES (?, '0')",
+        [write::LOADED_SEQ_KEY],
+    )?;
+    let stored: String = conn.query_row(
+        "SELECT value FROM meta WHERE key = ?",
+        [write::LOADED_SEQ_KEY],
+        |row| row.get(0),
+    )?;
+    let mut loaded_seq: u64 = stored
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("meta {}: {stored:?}", write::LOADED_SEQ_KEY)))?;
+    let (mut records, mut rows) = (0u64, 0usize);
+    let mut transaction: Option<(write::Transaction<'_>, usize)> = None;
+    let context = |seq: u64, e: StoreError| {
+        StoreError::Database(format!(
+            "replaying the write-ahead log in {} (record {seq}): {e}",
+            config.log_dir().display()
+        ))
+    };
+    let mut log = wal::Log::open(
+        &config.data_dir,
+        loaded_seq,
+        limits.segment_bytes,
+        |seq, batches| {
+            records += 1;
+            let n: usize = batches.iter().map(WriteBatch::len).sum();
+            rows += n;
+            let (open, in_transaction) = match transaction.as_mut() {
+                Some(open) => open,
+                None => transaction.insert((
+                    write::Transaction::begin(conn).map_err(|e| context(seq, e))?,
+                    0,
+                )),
+            };
+            open.append(known_resources, &batches)
+                .map_err(|e| context(seq, e))?;
+            *in_transaction += n;
+            if *in_transaction >= limits.max_rows_per_load
+                && let Some((full, _)) = transaction.take()
+            {
+                *rollup_pending += full
+                    .commit(known_resources, seq)
+                    .map_err(|e| context(seq, e))?;
+                loaded_seq = seq;
+            }
+            Ok(())
+        },
+    )?;
+    let last_seq = log.last_seq();
+    if let Some((open, _)) = transaction.take() {
+        *rollup_pending += open
+            .commit(known_resources, last_seq)
+            .map_err(|e| context(last_seq, e))?;
+        loaded_seq = last_seq;
+    }
+    if records > 0 {
+        tracing::info!(
+            records,
+            rows,
+            "loaded acknowledged writes from the write-ahead log into the database"
+        );
+    }
+    wal::delete(log.take_loaded(loaded_seq));
+    Ok((log, loaded_seq))
 }
 
 fn migrate(conn: &Connection) -> Result<(), StoreError> {
@@ -195,31 +362,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 
 impl crate::Writer for DuckDbStore {
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
-        let mut writer = lock(&self.writer);
-        let WriterState {
-            conn,
-            known_resources,
-            rollup_pending,
-            rollup_rows,
-        } = &mut *writer;
-        *rollup_pending += write::write(conn, known_resources, batches)?;
-        if *rollup_pending >= COMPACT_ROLLUP_AFTER.max(*rollup_rows) {
-            // The spans are committed whatever happens here; a failed compaction is retried
-            // after the next batch of partial rows.
-            let started = std::time::Instant::now();
-            match rollup::compact(conn) {
-                Ok(rows) => {
-                    tracing::debug!(partial = *rollup_pending, rows, elapsed = ?started.elapsed(), "rollup compacted");
-                    *rollup_pending = 0;
-                    *rollup_rows = rows;
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "rollup compaction failed");
-                    *rollup_pending = COMPACT_ROLLUP_AFTER / 2;
-                }
-            }
-        }
-        Ok(())
+        self.behind.write(batches)
     }
 }
 
@@ -332,6 +475,7 @@ impl Store for DuckDbStore {
         range: TimeRange,
         enrich: &(dyn Fn(&mut Span) + Sync),
     ) -> Result<RepriceReport, StoreError> {
+        self.behind.drain()?;
         self.with_reader(|reader| {
             reprice::reprice(
                 reader,
@@ -346,11 +490,17 @@ impl Store for DuckDbStore {
     }
 
     fn counts(&self) -> Result<StoreCounts, StoreError> {
+        let log_files = std::fs::read_dir(&self.log_dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.ok().map(|e| e.path()));
         let bytes_on_disk = [self.path.clone(), self.path.with_extension("duckdb.wal")]
-            .iter()
+            .into_iter()
+            .chain(log_files)
             .filter_map(|p| std::fs::metadata(p).ok())
             .map(|m| m.len())
             .sum();
+        let load_errors = self.behind.load_errors();
         self.with_reader(|conn| {
             let (spans, logs) = conn.query_row(
                 "SELECT (SELECT count(*) FROM spans), (SELECT count(*) FROM logs)",
@@ -361,6 +511,7 @@ impl Store for DuckDbStore {
                 spans: spans as u64,
                 logs: logs as u64,
                 bytes_on_disk,
+                load_errors,
             })
         })
     }

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use duckdb::types::Value;
-use duckdb::{Connection, params};
+use duckdb::{Appender, Connection, params};
 
 use crate::StoreError;
 use crate::rows::WriteBatch;
@@ -20,43 +20,118 @@ fn string_list(items: &[String]) -> Value {
     }
 }
 
-/// Appends all batches and commits; on any error the transaction is rolled back and nothing of
-/// these batches is stored. Returns the partial rollup rows added.
-pub(crate) fn write(
-    conn: &Connection,
-    known_resources: &mut HashSet<u64>,
-    batches: &[WriteBatch],
-) -> Result<u64, StoreError> {
-    conn.execute_batch("BEGIN TRANSACTION")?;
-    let mut new_resources = Vec::new();
-    let result = append_all(conn, known_resources, batches, &mut new_resources);
-    match result.and_then(|added| {
-        conn.execute_batch("COMMIT")?;
-        Ok(added)
-    }) {
-        Ok(added) => {
-            known_resources.extend(new_resources);
-            Ok(added)
+/// The `meta` key holding the sequence number of the last log record loaded into the database.
+pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
+
+/// One loader transaction: rows appended piece by piece (so only one piece is decoded at a
+/// time) through one appender per table, flushed once at the end (each flush of a DuckDB appender
+/// is planned like an `INSERT`, so flushing per piece costs), then committed together with the
+/// sequence number of the last log record they came from. Dropped without
+/// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
+pub(crate) struct Transaction<'a> {
+    conn: &'a Connection,
+    appenders: Option<Appenders<'a>>,
+    new_resources: HashSet<u64>,
+    /// Partial rollup rows appended.
+    rollup_rows: u64,
+    open: bool,
+}
+
+struct Appenders<'a> {
+    resources: Appender<'a>,
+    spans: Appender<'a>,
+    rollup: Appender<'a>,
+    parts: Appender<'a>,
+    logs: Appender<'a>,
+}
+
+impl<'a> Transaction<'a> {
+    pub(crate) fn begin(conn: &'a Connection) -> Result<Self, StoreError> {
+        conn.execute_batch("BEGIN TRANSACTION")?;
+        let mut transaction = Transaction {
+            conn,
+            appenders: None,
+            new_resources: HashSet::new(),
+            rollup_rows: 0,
+            open: true,
+        };
+        transaction.appenders = Some(Appenders {
+            resources: conn.appender("resources")?,
+            spans: conn.appender("spans")?,
+            rollup: conn.appender("genai_rollup")?,
+            parts: conn.appender("trace_parts")?,
+            logs: conn.appender("logs")?,
+        });
+        Ok(transaction)
+    }
+
+    /// Appends the rows of `batches`; resources in `known_resources` (the database has them) or
+    /// appended earlier in this transaction are skipped.
+    pub(crate) fn append(
+        &mut self,
+        known_resources: &HashSet<u64>,
+        batches: &[WriteBatch],
+    ) -> Result<(), StoreError> {
+        let Some(appenders) = self.appenders.as_mut() else {
+            return Err(StoreError::Database("the transaction is finished".into()));
+        };
+        self.rollup_rows +=
+            append_all(appenders, known_resources, batches, &mut self.new_resources)?;
+        Ok(())
+    }
+
+    /// Flushes the appenders, records `loaded_seq` in `meta`, commits, and adds the new
+    /// resources to `known_resources`. Returns the partial rollup rows written.
+    pub(crate) fn commit(
+        mut self,
+        known_resources: &mut HashSet<u64>,
+        loaded_seq: u64,
+    ) -> Result<u64, StoreError> {
+        if let Some(mut appenders) = self.appenders.take() {
+            appenders.resources.flush()?;
+            appenders.spans.flush()?;
+            appenders.rollup.flush()?;
+            appenders.parts.flush()?;
+            appenders.logs.flush()?;
         }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(e)
+        self.conn
+            .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
+            .execute(params![loaded_seq.to_string(), LOADED_SEQ_KEY])?;
+        self.conn.execute_batch("COMMIT")?;
+        self.open = false;
+        known_resources.extend(self.new_resources.drain());
+        Ok(self.rollup_rows)
+    }
+}
+
+impl Drop for Transaction<'_> {
+    fn drop(&mut self) {
+        // A dropped appender flushes what it holds: let it do so inside the transaction, which
+        // is then rolled back (after the rollback it would auto-commit the rows).
+        drop(self.appenders.take());
+        if self.open {
+            let _ = self.conn.execute_batch("ROLLBACK");
         }
     }
 }
 
 fn append_all(
-    conn: &Connection,
+    appenders: &mut Appenders<'_>,
     known_resources: &HashSet<u64>,
     batches: &[WriteBatch],
-    new_resources: &mut Vec<u64>,
+    new_resources: &mut HashSet<u64>,
 ) -> Result<u64, StoreError> {
-    let mut resources = conn.appender("resources")?;
+    let Appenders {
+        resources,
+        spans,
+        rollup,
+        parts,
+        logs,
+    } = appenders;
     for row in batches.iter().flat_map(|b| &b.resources) {
-        if known_resources.contains(&row.resource_id) || new_resources.contains(&row.resource_id) {
+        if known_resources.contains(&row.resource_id) || !new_resources.insert(row.resource_id) {
             continue;
         }
-        new_resources.push(row.resource_id);
         resources.append_row(params![
             row.resource_id,
             row.attributes,
@@ -64,10 +139,6 @@ fn append_all(
             row.dropped_attributes
         ])?;
     }
-    resources.flush()?;
-    drop(resources);
-
-    let mut spans = conn.appender("spans")?;
     for r in batches.iter().flat_map(|b| &b.spans) {
         let g = &r.genai;
         let cost = g.cost.as_ref();
@@ -133,14 +204,7 @@ fn append_all(
             g.retrieval.is_some(),
         ])?;
     }
-    spans.flush()?;
-    drop(spans);
-    let mut rollup = conn.appender("genai_rollup")?;
-    let rollup_rows = super::rollup::append(&mut rollup, batches.iter().flat_map(|b| &b.spans))?;
-    rollup.flush()?;
-    drop(rollup);
-
-    let mut parts = conn.appender("trace_parts")?;
+    let rollup_rows = super::rollup::append(rollup, batches.iter().flat_map(|b| &b.spans))?;
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
         let services = Value::List(
             p.services
@@ -163,10 +227,6 @@ fn append_all(
             p.cost_total,
         ])?;
     }
-    parts.flush()?;
-    drop(parts);
-
-    let mut logs = conn.appender("logs")?;
     for l in batches.iter().flat_map(|b| &b.logs) {
         logs.append_row(params![
             l.time_ns,
@@ -186,6 +246,5 @@ fn append_all(
             l.dropped_attributes,
         ])?;
     }
-    logs.flush()?;
     Ok(rollup_rows)
 }
