@@ -24,16 +24,24 @@ fn string_list(items: &[String]) -> Value {
 pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 
 /// One loader transaction: rows appended piece by piece (so only one piece is decoded at a
-/// time) through one appender per table, flushed once at the end (each flush of a DuckDB appender
-/// is planned like an `INSERT`, so flushing per piece costs), then committed together with the
+/// time) through one appender per table, flushed every [`FLUSH_ROWS`] rows and at the end (each
+/// flush of a DuckDB appender is planned like an `INSERT`, so flushing per piece costs), then
+/// committed together with the
 /// sequence number of the last log record they came from. Dropped without
 /// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
 pub(crate) struct Transaction<'a> {
     conn: &'a Connection,
     appenders: Option<Appenders<'a>>,
     new_resources: HashSet<u64>,
+    /// Rows appended since the appenders were last flushed.
+    unflushed: usize,
     open: bool,
 }
+
+/// The appenders are flushed every this many rows: an appender holds its rows in its own buffer
+/// until then, and the flush copies them into the transaction, so flushing only at the end would
+/// hold a large transaction twice at its peak.
+const FLUSH_ROWS: usize = 20_000;
 
 struct Appenders<'a> {
     resources: Appender<'a>,
@@ -49,6 +57,7 @@ impl<'a> Transaction<'a> {
             conn,
             appenders: None,
             new_resources: HashSet::new(),
+            unflushed: 0,
             open: true,
         };
         transaction.appenders = Some(Appenders {
@@ -70,7 +79,13 @@ impl<'a> Transaction<'a> {
         let Some(appenders) = self.appenders.as_mut() else {
             return Err(StoreError::Database("the transaction is finished".into()));
         };
-        append_all(appenders, known_resources, batches, &mut self.new_resources)
+        append_all(appenders, known_resources, batches, &mut self.new_resources)?;
+        self.unflushed += batches.iter().map(WriteBatch::len).sum::<usize>();
+        if self.unflushed >= FLUSH_ROWS {
+            appenders.flush()?;
+            self.unflushed = 0;
+        }
+        Ok(())
     }
 
     /// Flushes the appenders, records `loaded_seq` in `meta`, commits, and adds the new
@@ -81,10 +96,7 @@ impl<'a> Transaction<'a> {
         loaded_seq: u64,
     ) -> Result<(), StoreError> {
         if let Some(mut appenders) = self.appenders.take() {
-            appenders.resources.flush()?;
-            appenders.spans.flush()?;
-            appenders.parts.flush()?;
-            appenders.logs.flush()?;
+            appenders.flush()?;
         }
         self.conn
             .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
@@ -92,6 +104,16 @@ impl<'a> Transaction<'a> {
         self.conn.execute_batch("COMMIT")?;
         self.open = false;
         known_resources.extend(self.new_resources.drain());
+        Ok(())
+    }
+}
+
+impl Appenders<'_> {
+    fn flush(&mut self) -> Result<(), StoreError> {
+        self.resources.flush()?;
+        self.spans.flush()?;
+        self.parts.flush()?;
+        self.logs.flush()?;
         Ok(())
     }
 }
