@@ -17,7 +17,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use flightdeck_ingest::{Limits, decode};
 use flightdeck_loadgen::{Generator, TrafficConfig};
 use flightdeck_semconv::Normalizer;
-use flightdeck_store::wal::Record;
+use flightdeck_store::wal::{Record, Scratch};
 use flightdeck_store::{DuckDbStore, Store as _, StoreConfig, WriteBatch, Writer};
 
 fn bench(c: &mut Criterion) {
@@ -34,7 +34,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("rows", |b| b.iter(|| WriteBatch::from_spans(&spans).len()));
 
     let batch = WriteBatch::from_spans(&spans);
-    let mut scratch = Vec::new();
+    let mut scratch = Scratch::default();
     let records = Record::encode(std::slice::from_ref(&batch), &mut scratch).expect("encode");
     eprintln!(
         "1,000 spans: {} bytes encoded, {} in the log",

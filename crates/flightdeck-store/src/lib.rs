@@ -1,5 +1,7 @@
 //! Storage: the [`Store`] trait every backend implements, the row form writes use
-//! ([`WriteBatch`]), and the embedded DuckDB backend ([`DuckDbStore`]), the zero-setup default.
+//! ([`WriteBatch`]), and the embedded DuckDB backend ([`DuckDbStore`]), the zero-setup default,
+//! with its write-ahead log ([`wal`]): writes are durable once logged and reach DuckDB in large
+//! transactions behind them.
 //!
 //! The store does not interpret telemetry: it writes rows the pipeline prepared and answers typed
 //! queries. Analyses over query results live in `flightdeck-analysis`.

@@ -21,7 +21,7 @@ use backon::BackoffBuilder as _;
 use super::{WriterState, lock, write};
 use crate::StoreError;
 use crate::rows::WriteBatch;
-use crate::wal::{self, Log, Record};
+use crate::wal::{self, Log, Record, Scratch};
 
 /// Bounds of the write-behind queue.
 #[derive(Debug, Clone, Copy)]
@@ -82,7 +82,7 @@ struct Pending {
 
 thread_local! {
     /// Encoding buffer of each writer thread, kept between writes.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
 }
 
 impl WriteBehind {

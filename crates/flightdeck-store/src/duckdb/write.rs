@@ -24,8 +24,9 @@ fn string_list(items: &[String]) -> Value {
 pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 
 /// One loader transaction: rows appended piece by piece (so only one piece is decoded at a
-/// time) through one appender per table, flushed once at the end (each flush of a DuckDB appender
-/// is planned like an `INSERT`, so flushing per piece costs), then committed together with the
+/// time) through one appender per table, flushed every [`FLUSH_ROWS`] rows and at the end (each
+/// flush of a DuckDB appender is planned like an `INSERT`, so flushing per piece costs), then
+/// committed together with the
 /// sequence number of the last log record they came from. Dropped without
 /// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
 pub(crate) struct Transaction<'a> {
@@ -34,8 +35,15 @@ pub(crate) struct Transaction<'a> {
     new_resources: HashSet<u64>,
     /// Partial rollup rows appended.
     rollup_rows: u64,
+    /// Rows appended since the appenders were last flushed.
+    unflushed: usize,
     open: bool,
 }
+
+/// The appenders are flushed every this many rows: an appender holds its rows in its own buffer
+/// until then, and the flush copies them into the transaction, so flushing only at the end would
+/// hold a large transaction twice at its peak.
+const FLUSH_ROWS: usize = 20_000;
 
 struct Appenders<'a> {
     resources: Appender<'a>,
@@ -53,6 +61,7 @@ impl<'a> Transaction<'a> {
             appenders: None,
             new_resources: HashSet::new(),
             rollup_rows: 0,
+            unflushed: 0,
             open: true,
         };
         transaction.appenders = Some(Appenders {
@@ -77,6 +86,11 @@ impl<'a> Transaction<'a> {
         };
         self.rollup_rows +=
             append_all(appenders, known_resources, batches, &mut self.new_resources)?;
+        self.unflushed += batches.iter().map(WriteBatch::len).sum::<usize>();
+        if self.unflushed >= FLUSH_ROWS {
+            appenders.flush()?;
+            self.unflushed = 0;
+        }
         Ok(())
     }
 
@@ -88,11 +102,7 @@ impl<'a> Transaction<'a> {
         loaded_seq: u64,
     ) -> Result<u64, StoreError> {
         if let Some(mut appenders) = self.appenders.take() {
-            appenders.resources.flush()?;
-            appenders.spans.flush()?;
-            appenders.rollup.flush()?;
-            appenders.parts.flush()?;
-            appenders.logs.flush()?;
+            appenders.flush()?;
         }
         self.conn
             .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
@@ -101,6 +111,17 @@ impl<'a> Transaction<'a> {
         self.open = false;
         known_resources.extend(self.new_resources.drain());
         Ok(self.rollup_rows)
+    }
+}
+
+impl Appenders<'_> {
+    fn flush(&mut self) -> Result<(), StoreError> {
+        self.resources.flush()?;
+        self.spans.flush()?;
+        self.rollup.flush()?;
+        self.parts.flush()?;
+        self.logs.flush()?;
+        Ok(())
     }
 }
 

@@ -96,39 +96,68 @@ pub struct Record {
     payload_len: usize,
 }
 
+/// Buffers [`Record::encode`] reuses between calls.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    payload: Vec<u8>,
+    compressed: Vec<u8>,
+}
+
+impl Scratch {
+    /// Empty buffers.
+    pub const fn new() -> Scratch {
+        Scratch {
+            payload: Vec::new(),
+            compressed: Vec::new(),
+        }
+    }
+}
+
 impl Record {
-    /// Encodes batches into records of about 16 MiB of payload each (usually one); `scratch`
-    /// is a buffer kept between calls.
+    /// Encodes batches into records of about 16 MiB of payload each (usually one).
     pub fn encode(
         batches: &[WriteBatch],
-        scratch: &mut Vec<u8>,
+        scratch: &mut Scratch,
     ) -> Result<Vec<Record>, StoreError> {
         let mut records = Vec::with_capacity(1);
-        scratch.clear();
+        let payload = &mut scratch.payload;
+        payload.clear();
         for (index, batch) in batches.iter().enumerate() {
-            let before = scratch.len();
-            codec::encode(batch, scratch);
-            if scratch.len() - before > MAX_PAYLOAD {
+            let before = payload.len();
+            codec::encode(batch, payload);
+            if payload.len() > MAX_PAYLOAD && before > 0 {
+                // This batch would make the record too large: it starts the next one.
+                records.push(Record::compress(
+                    &payload[..before],
+                    &mut scratch.compressed,
+                ));
+                payload.drain(..before);
+            }
+            if payload.len() > MAX_PAYLOAD {
                 return Err(StoreError::TooLarge {
-                    bytes: scratch.len() - before,
+                    bytes: payload.len(),
                     limit: MAX_PAYLOAD,
                 });
             }
-            if scratch.len() >= RECORD_TARGET || index + 1 == batches.len() {
-                records.push(Record::compress(scratch));
-                scratch.clear();
+            if payload.len() >= RECORD_TARGET || index + 1 == batches.len() {
+                records.push(Record::compress(payload, &mut scratch.compressed));
+                payload.clear();
             }
         }
         Ok(records)
     }
 
-    fn compress(payload: &[u8]) -> Record {
-        let start = FRAME_HEADER + BODY_HEADER;
-        let mut frame = vec![0; start + lz4_flex::block::get_maximum_output_size(payload.len())];
-        let compressed = lz4_flex::block::compress_into(payload, &mut frame[start..]);
+    /// Compresses into `buffer` (sized for the worst case once, then reused), then copies the
+    /// frame out at its exact size: queued records hold no slack.
+    fn compress(payload: &[u8], buffer: &mut Vec<u8>) -> Record {
+        buffer.resize(lz4_flex::block::get_maximum_output_size(payload.len()), 0);
+        let compressed = lz4_flex::block::compress_into(payload, buffer);
         #[allow(clippy::expect_used)] // the output buffer has the maximum size LZ4 can need
         let compressed = compressed.expect("lz4 output buffer has the maximum size");
-        frame.truncate(start + compressed);
+        let start = FRAME_HEADER + BODY_HEADER;
+        let mut frame = Vec::with_capacity(start + compressed);
+        frame.resize(start, 0);
+        frame.extend_from_slice(&buffer[..compressed]);
         Record {
             frame,
             payload_len: payload.len(),

@@ -20,7 +20,7 @@ fn open(dir: &Path, loaded: u64, segment_bytes: u64) -> Result<(Log, Replayed), 
 }
 
 fn append(log: &mut Log, batches: &[WriteBatch]) -> u64 {
-    let mut records = Record::encode(batches, &mut Vec::new()).unwrap();
+    let mut records = Record::encode(batches, &mut Scratch::default()).unwrap();
     log.append(&mut records).unwrap()
 }
 
@@ -110,7 +110,9 @@ fn large_writes_span_several_records() {
 #[test]
 fn torn_tail_is_truncated() {
     let batches = vec![test_util::batch(20, 1)];
-    let mut frame = Record::encode(&batches, &mut Vec::new()).unwrap().remove(0);
+    let mut frame = Record::encode(&batches, &mut Scratch::default())
+        .unwrap()
+        .remove(0);
     frame.seal(3);
     let frame = frame.frame;
     let tails: Vec<(&str, Vec<u8>)> = vec![
