@@ -27,6 +27,10 @@ fn sse_json(body: &str) -> Vec<Value> {
         .collect()
 }
 
+async fn get_json(url: &str) -> Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
 /// Every span type, successful and failed, has no conformance finding.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sdk_spans_of_every_type_have_no_findings() {
@@ -235,15 +239,7 @@ async fn sdk_spans_of_every_type_have_no_findings() {
     }
     assert_eq!(running.spans_written(), genai_spans);
 
-    let http = reqwest::Client::new();
-    let findings: Value = http
-        .get(format!("{api}/api/v1/diagnostics/findings?since=1h"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let findings = get_json(&format!("{api}/api/v1/diagnostics/findings?since=1h")).await;
     let scopes = findings["scopes"].as_array().unwrap();
     assert_eq!(scopes.len(), 1, "{findings:#}");
     assert_eq!(scopes[0]["service"], "sdk-conformance");
@@ -251,34 +247,23 @@ async fn sdk_spans_of_every_type_have_no_findings() {
     assert_eq!(scopes[0]["spans_checked"], genai_spans, "{findings:#}");
     assert_eq!(scopes[0]["findings"], json!([]), "{findings:#}");
 
-    // Every operation the SDK knows was among the checked spans.
-    let analytics: Value = http
-        .get(format!(
-            "{api}/api/v1/analytics?since=1h&group_by=operation"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     // The resource given at install time is the spans' resource.
-    let versions: Value = http
-        .get(format!(
-            "{api}/api/v1/analytics?since=1h&group_by=service,service_version"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let versions = get_json(&format!(
+        "{api}/api/v1/analytics?since=1h&group_by=service,service_version"
+    ))
+    .await;
     let rows = versions["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{versions:#}");
     assert_eq!(
         rows[0]["group"],
         json!({"service": "sdk-conformance", "service_version": "1.4.2"})
     );
+
+    // Every operation the SDK knows was among the checked spans.
+    let analytics = get_json(&format!(
+        "{api}/api/v1/analytics?since=1h&group_by=operation"
+    ))
+    .await;
     let operations: BTreeSet<&str> = analytics["rows"]
         .as_array()
         .unwrap()
