@@ -351,9 +351,11 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows:
             return;
         }
         tracing::debug!(rows, last_seq, elapsed = ?started.elapsed(), "loaded");
-        shared.loaded(last_seq, rows, bytes);
+        // The segments go before readers are told, so whoever waited for these rows also sees
+        // the log without them.
         let paths = lock(log).take_loaded(last_seq);
         wal::delete(paths);
+        shared.loaded(last_seq, rows, bytes);
     }
 }
 
