@@ -347,27 +347,28 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows:
         let bytes = taken.iter().map(|p| p.bytes).sum();
         let records: Vec<&Record> = taken.iter().flat_map(|p| &p.records).collect();
         let started = std::time::Instant::now();
-        if !load(shared, writer, &records, last_seq, rows) {
+        let Some(rollup_rows) = load(shared, writer, &records, last_seq, rows) else {
             return;
-        }
+        };
         tracing::debug!(rows, last_seq, elapsed = ?started.elapsed(), "loaded");
         // The segments go before readers are told, so whoever waited for these rows also sees
-        // the log without them.
-        let paths = lock(log).take_loaded(last_seq);
-        wal::delete(paths);
+        // the log without them; compaction comes after, so it does not hold readers up.
+        wal::delete(lock(log).take_loaded(last_seq));
         shared.loaded(last_seq, rows, bytes);
+        lock(writer).rollup_written(rollup_rows);
     }
 }
 
-/// Commits one transaction, retrying with backoff while it fails. Returns false when it gave up
-/// because the store is stopping (the rows stay in the log for the next start).
+/// Commits one transaction, retrying with backoff while it fails. Returns the partial rollup
+/// rows written, or `None` when it gave up because the store is stopping (the rows stay in the
+/// log for the next start).
 fn load(
     shared: &Shared,
     writer: &Mutex<WriterState>,
     records: &[&Record],
     last_seq: u64,
     rows: usize,
-) -> bool {
+) -> Option<u64> {
     let mut backoff = backon::ExponentialBuilder::default()
         .with_min_delay(Duration::from_millis(100))
         .with_max_delay(Duration::from_secs(10))
@@ -380,8 +381,9 @@ fn load(
             let mut writer = lock(writer);
             load_once(&mut writer, records, last_seq)
         };
-        let Err(e) = result else {
-            return true;
+        let e = match result {
+            Ok(rollup_rows) => return Some(rollup_rows),
+            Err(e) => e,
         };
         shared.load_errors.fetch_add(1, Ordering::Relaxed);
         let delay = backoff.next().unwrap_or(Duration::from_secs(10));
@@ -395,7 +397,7 @@ fn load(
                 "loading acknowledged rows into the database failed while stopping; they stay in \
                  the write-ahead log and are loaded at the next start"
             );
-            return false;
+            return None;
         }
         tracing::error!(
             error = %e,
@@ -409,19 +411,18 @@ fn load(
 }
 
 /// One transaction: every record decoded and appended in turn, then committed with `last_seq`.
-/// Then the rollup is compacted if enough partial rows accumulated.
+/// Returns the partial rollup rows written (the caller compacts the rollup when enough
+/// accumulated).
 fn load_once(
     writer: &mut WriterState,
     records: &[&Record],
     last_seq: u64,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let mut transaction = write::Transaction::begin(&writer.conn)?;
     for record in records {
         transaction.append(&writer.known_resources, &record.decode()?)?;
     }
-    let rollup_rows = transaction.commit(&mut writer.known_resources, last_seq)?;
-    writer.rollup_written(rollup_rows);
-    Ok(())
+    transaction.commit(&mut writer.known_resources, last_seq)
 }
 
 #[cfg(test)]
