@@ -8,7 +8,7 @@ use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
 use super::rollup;
-use super::sql::{Sql, json_path, range_clause, span_filter_clauses};
+use super::sql::{Sql, json_path, model_call_list, range_clause, span_filter_clauses};
 use crate::StoreError;
 use crate::query::*;
 
@@ -68,15 +68,6 @@ const METRIC_COLUMNS: &str = "s.status_code, s.error_type, s.duration_ns, s.ttfc
     s.reasoning_tokens, s.cost_total, s.cost_input, s.cost_cache_read, s.cost_cache_write, \
     s.cost_output, s.cost_reasoning, s.usage_missing, s.output_tokens_per_second, \
     s.context_window_use, s.context_length_exceeded";
-
-/// The model-call operations (see [`crate::MODEL_CALL_OPERATIONS`]) as an SQL list.
-fn model_call_list() -> String {
-    crate::MODEL_CALL_OPERATIONS
-        .iter()
-        .map(|op| format!("'{op}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// `mc`: the span is a model call.
 fn model_call_sql() -> String {

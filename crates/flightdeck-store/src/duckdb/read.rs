@@ -11,7 +11,7 @@ use flightdeck_model::{
 };
 
 use super::schema::{LOG_COLUMNS, SPAN_READ_COLUMNS};
-use super::sql::{Sql, range_clause, span_filter_clauses};
+use super::sql::{Sql, model_call_list, range_clause, span_filter_clauses};
 use crate::StoreError;
 use crate::query::*;
 
@@ -474,15 +474,6 @@ pub(crate) fn models(conn: &Connection, range: TimeRange) -> Result<Vec<ModelInf
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// `IN (...)` list of the model-call operations, for SQL.
-fn model_call_list() -> String {
-    crate::MODEL_CALL_OPERATIONS
-        .iter()
-        .map(|op| format!("'{op}'"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn conversation_summaries(

@@ -4,7 +4,7 @@ use duckdb::types::Value;
 use duckdb::{Connection, params, params_from_iter};
 use flightdeck_model::{Attributes, GenAi, SpanId, Status, StatusCode, TraceId};
 
-use super::sql::Sql;
+use super::sql::{Sql, model_call_list};
 use crate::StoreError;
 use crate::query::{RepriceReport, TimeRange};
 
@@ -26,11 +26,7 @@ fn changes_in_window(
     end: i64,
     enrich: &(dyn Fn(&mut flightdeck_model::Span) + Sync),
 ) -> Result<(u64, Vec<Change>), StoreError> {
-    let ops = crate::MODEL_CALL_OPERATIONS
-        .iter()
-        .map(|op| format!("'{op}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let ops = model_call_list();
     let sql = Sql {
         text: format!(
             "SELECT trace_id, span_id, start_ns, end_ns, attributes, status_code, status_message, \
@@ -137,11 +133,7 @@ fn apply(writer: &Connection, changes: &[Change]) -> Result<(), StoreError> {
         )?;
         // Trace summaries hold per-batch cost sums; recompute the affected traces' rows: the
         // first row of each trace carries the whole trace's model-call cost, the others zero.
-        let ops = crate::MODEL_CALL_OPERATIONS
-            .iter()
-            .map(|op| format!("'{op}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let ops = model_call_list();
         writer.execute_batch(&format!(
             "CREATE TEMP TABLE reprice_traces AS \
              SELECT s.trace_id, coalesce(sum(s.cost_total) FILTER (WHERE s.gen_ai_operation IN ({ops})), 0) AS cost \

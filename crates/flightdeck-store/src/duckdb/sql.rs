@@ -35,6 +35,15 @@ impl Sql {
     }
 }
 
+/// `IN (...)` list of the model-call operations (see [`crate::MODEL_CALL_OPERATIONS`]), for SQL.
+pub(crate) fn model_call_list() -> String {
+    crate::MODEL_CALL_OPERATIONS
+        .iter()
+        .map(|op| format!("'{op}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn range_clause(sql: &mut Sql, column: &str, range: TimeRange) {
     sql.and(&format!("{column} >= ?"), range.start_ns)
         .and(&format!("{column} < ?"), range.end_ns);
