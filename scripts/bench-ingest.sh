@@ -6,6 +6,7 @@
 #
 #   scripts/bench-ingest.sh                 # 400,000 spans per configuration
 #   SPANS=1000000 CONNECTIONS=128 scripts/bench-ingest.sh
+#   CONFIGS="plain default" scripts/bench-ingest.sh   # some configurations only
 #
 # Configurations: `plain` (no processors), `normalize`, `normalize+enrich`, `default`
 # (normalize, enrich, redact), `sampling` (default + tail sampling: errors + 10%), each on the
@@ -48,7 +49,7 @@ rate = 0.1
 EOF
 
 printf '%-18s %s\n' configuration "loadgen report; server peak RSS"
-for name in plain normalize normalize+enrich default sampling; do
+for name in ${CONFIGS:-plain normalize normalize+enrich default sampling}; do
   data="$work/data-$name"
   "$bin" serve --config "$work/$name.toml" --data-dir "$data" \
     --otlp-grpc-addr 127.0.0.1:34317 --otlp-http-addr 127.0.0.1:34318 --http-addr 127.0.0.1:34320 \

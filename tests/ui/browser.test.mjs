@@ -125,6 +125,18 @@ describe('web UI', () => {
     await ready(page);
     assert.match(page.url(), /pct=p99/);
     assert.match(await text(page, '#overview-cards'), /Latency p99/);
+    // The server indexes tenant.id: it is offered as a grouping, and a group leads to its traces.
+    await page.selectOption('select[aria-label="Group top lists by"]', 'attr:tenant.id');
+    await ready(page);
+    assert.equal(new URL(page.url()).searchParams.get('top'), 'attr:tenant.id');
+    const byTenant = page.locator('section:has(h2:text("By cost")) tbody tr');
+    assert.ok(await byTenant.count() >= 2, 'loadgen spreads traffic over several tenants');
+    const tenant = (await byTenant.first().innerText()).match(/tenant-\d+/)?.[0];
+    assert.ok(tenant, 'the top list names tenants');
+    await byTenant.first().click();
+    await ready(page);
+    assert.deepEqual(new URL(page.url()).searchParams.getAll('attr'), [`tenant.id=${tenant}`]);
+    assert.ok(await page.locator('table.trace-list tbody tr').count() > 0, `traces of ${tenant}`);
     page.check();
     await page.close();
   });

@@ -315,10 +315,13 @@ impl Generator {
                 i("http.response.status_code", if error { 500 } else { 200 }),
                 s("url.scheme", "https"),
                 s("user.id", user),
-                s("tenant.id", tenant),
             ],
             error,
         ));
+        // The tenant on every span, as a baggage span processor copies it.
+        for span in &mut spans {
+            span.attributes.push(s("tenant.id", tenant.clone()));
+        }
         self.clock_ns = self.clock_ns.max(start);
         spans
     }

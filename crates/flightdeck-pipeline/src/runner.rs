@@ -145,6 +145,8 @@ pub enum StartError {
 struct StoreWriter {
     sender: Mutex<Option<SyncSender<Job>>>,
     handle: Mutex<Option<JoinHandle<()>>>,
+    /// The store's indexed attributes, extracted while the rows are built.
+    indexed_keys: Arc<[String]>,
 }
 
 /// Where processed data goes: the store writer and / or forwarders.
@@ -238,7 +240,7 @@ impl Output {
             return Ok(Ticket::done());
         }
         self.send(
-            || WriteBatch::from_spans(&spans),
+            |keys| WriteBatch::from_spans_indexing(&spans, keys),
             || Encoded::traces(&spans),
             client,
         )
@@ -249,7 +251,7 @@ impl Output {
             return Ok(Ticket::done());
         }
         self.send(
-            || WriteBatch::from_logs(&logs),
+            |_| WriteBatch::from_logs(&logs),
             || Encoded::logs(&logs),
             client,
         )
@@ -259,12 +261,12 @@ impl Output {
     /// (encoded once, only when forwarding).
     fn send(
         &self,
-        rows: impl FnOnce() -> WriteBatch,
+        rows: impl FnOnce(&Arc<[String]>) -> WriteBatch,
         encoded: impl FnOnce() -> Encoded,
         client: bool,
     ) -> Result<Ticket, SubmitError> {
         let ticket = match &self.writer {
-            Some(writer) => self.write(writer, rows(), client)?,
+            Some(writer) => self.write(writer, rows(&writer.indexed_keys), client)?,
             None => Ticket::done(),
         };
         if !self.forwarders.is_empty() {
@@ -329,6 +331,7 @@ impl Runner {
         }
         let writer = if pipeline.store {
             let store = store.ok_or(StartError::NoStore)?;
+            let indexed_keys = store.indexed_attributes();
             // The item budget is the real bound; the channel only needs room for that many jobs.
             let (sender, receiver) = sync_channel(config.max_queued_items.clamp(1, 65_536));
             let handle = {
@@ -341,6 +344,7 @@ impl Runner {
             Some(StoreWriter {
                 sender: Mutex::new(Some(sender)),
                 handle: Mutex::new(Some(handle)),
+                indexed_keys,
             })
         } else {
             None

@@ -59,6 +59,9 @@ pub enum StoreError {
         /// The limit.
         limit: usize,
     },
+    /// The store's settings are invalid.
+    #[error("invalid store settings: {0}")]
+    Config(String),
     /// The store was closed; nothing more is accepted.
     #[error("the store is closed")]
     Closed,
@@ -76,6 +79,12 @@ pub trait Writer: Send + Sync {
     /// that start afterwards see them. On `Err` nothing was acknowledged (after a crash the rows
     /// may still appear, so callers retry rather than report loss).
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError>;
+
+    /// The attribute keys the store indexes: batches built with them
+    /// ([`WriteBatch::from_spans_indexing`]) are stored as they are, others are re-indexed.
+    fn indexed_attributes(&self) -> std::sync::Arc<[String]> {
+        std::sync::Arc::from([])
+    }
 }
 
 /// Storage backend: append prepared rows, answer queries. Implementations are internally

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use flightdeck_model::{LogRecord, Resource, Scope, Span};
+use flightdeck_model::{AttrValue, Attributes, LogRecord, Resource, Scope, Span};
 use xxhash_rust::xxh3::xxh3_64;
 
 /// One span as stored.
@@ -58,6 +58,9 @@ pub struct SpanRow {
     pub genai: flightdeck_model::GenAi,
     /// The typed GenAI view as JSON, when the span has one.
     pub genai_json: Option<String>,
+    /// Values of the batch's [`WriteBatch::indexed_keys`], in that order: the span's attribute,
+    /// else its resource's, rendered as [`AttrValue::to_display_string`] does.
+    pub indexed: Vec<Option<String>>,
 }
 
 /// One log record as stored.
@@ -148,6 +151,9 @@ pub struct WriteBatch {
     pub resources: Vec<ResourceRow>,
     /// Per-trace summaries of the spans.
     pub trace_parts: Vec<TracePart>,
+    /// The attribute keys whose values each span row carries in [`SpanRow::indexed`] (the
+    /// store's indexed attributes, see [`crate::Writer::indexed_attributes`]).
+    pub indexed_keys: Arc<[String]>,
 }
 
 fn to_i64(ns: u64) -> i64 {
@@ -225,12 +231,54 @@ impl Interner {
     }
 }
 
+/// The value an indexed attribute takes: the span's attribute `key`, else the resource's.
+fn indexed_value(span: &Attributes, resource: &Attributes, key: &str) -> Option<String> {
+    span.get(key)
+        .or_else(|| resource.get(key))
+        .filter(|v| !matches!(v, AttrValue::Empty))
+        .map(AttrValue::to_display_string)
+}
+
 impl WriteBatch {
     /// Builds rows for spans.
     pub fn from_spans(spans: &[Span]) -> WriteBatch {
-        let mut batch = WriteBatch::default();
+        Self::from_spans_indexing(spans, &Arc::from([]))
+    }
+
+    /// Builds rows for spans, with the values of the attributes `indexed_keys` (see
+    /// [`SpanRow::indexed`]).
+    pub fn from_spans_indexing(spans: &[Span], indexed_keys: &Arc<[String]>) -> WriteBatch {
+        let mut batch = WriteBatch {
+            indexed_keys: Arc::clone(indexed_keys),
+            ..WriteBatch::default()
+        };
         batch.add_spans(spans);
         batch
+    }
+
+    /// Rebuilds [`SpanRow::indexed`] of every span for `keys`, from the rows' attribute JSON
+    /// (slower than building the rows with the keys, see [`WriteBatch::from_spans_indexing`]).
+    /// Every span's resource must be in [`WriteBatch::resources`]; a missing one counts as
+    /// having no attributes.
+    pub fn reindex(&mut self, keys: &Arc<[String]>) {
+        let resources: HashMap<u64, Attributes> = self
+            .resources
+            .iter()
+            .map(|r| {
+                let attributes = Attributes::from_json_str(&r.attributes).unwrap_or_default();
+                (r.resource_id, attributes)
+            })
+            .collect();
+        let none = Attributes::new();
+        for row in &mut self.spans {
+            let attributes = Attributes::from_json_str(&row.attributes).unwrap_or_default();
+            let resource = resources.get(&row.resource_id).unwrap_or(&none);
+            row.indexed = keys
+                .iter()
+                .map(|key| indexed_value(&attributes, resource, key))
+                .collect();
+        }
+        self.indexed_keys = Arc::clone(keys);
     }
 
     /// Builds rows for log records.
@@ -328,6 +376,11 @@ impl WriteBatch {
                 genai_json: (!span.genai.is_empty())
                     .then(|| serde_json::to_string(&span.genai).unwrap_or_default()),
                 genai: span.genai.clone(),
+                indexed: self
+                    .indexed_keys
+                    .iter()
+                    .map(|key| indexed_value(&span.attributes, &span.resource.attributes, key))
+                    .collect(),
             });
         }
         self.trace_parts.extend(parts.into_values());
@@ -358,13 +411,5 @@ impl WriteBatch {
                 dropped_attributes: log.dropped_attributes_count,
             });
         }
-    }
-
-    /// Moves all rows of `other` into `self`.
-    pub fn append(&mut self, other: WriteBatch) {
-        self.spans.extend(other.spans);
-        self.logs.extend(other.logs);
-        self.resources.extend(other.resources);
-        self.trace_parts.extend(other.trace_parts);
     }
 }

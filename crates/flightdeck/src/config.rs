@@ -97,6 +97,16 @@ pub struct Overrides {
     /// Memory limit of the embedded database, e.g. 512MB or 2GB [default: 512MB].
     #[arg(long, env = "FLIGHTDECK_MEMORY_LIMIT", value_name = "SIZE")]
     pub memory_limit: Option<String>,
+    /// Attribute to index (typed column and rollup dimension, for fast analytics and search by
+    /// it), comma-separated or repeated, at most 8; replaces `store.indexed_attributes`. For
+    /// low-cardinality keys such as tenant.id.
+    #[arg(
+        long = "index-attribute",
+        env = "FLIGHTDECK_INDEXED_ATTRIBUTES",
+        value_name = "KEY",
+        value_delimiter = ','
+    )]
+    pub indexed_attributes: Vec<String>,
     /// TOML file adding or overriding model prices (fine-tuned, self-hosted, negotiated).
     #[arg(long, env = "FLIGHTDECK_PRICING_OVERRIDES", value_name = "FILE")]
     pub pricing_overrides: Option<PathBuf>,
@@ -132,6 +142,9 @@ impl Overrides {
         }
         if let Some(v) = &self.memory_limit {
             config.store.memory_limit = v.clone();
+        }
+        if !self.indexed_attributes.is_empty() {
+            config.store.indexed_attributes = self.indexed_attributes.clone();
         }
         if let Some(v) = &self.pricing_overrides {
             config.pricing.overrides = Some(v.clone());
@@ -186,6 +199,21 @@ mod tests {
         assert_eq!(
             overrides.resolve().unwrap().mcp.allowed_hosts,
             ["b.example", "c.example"]
+        );
+    }
+
+    /// Indexed attributes come from the file, and the flag replaces them.
+    #[test]
+    fn indexed_attributes_from_file_and_flag() {
+        let config = Config::from_toml("[store]\nindexed_attributes = [\"tenant.id\"]\n").unwrap();
+        assert_eq!(config.store.indexed_attributes, ["tenant.id"]);
+        let overrides = Overrides {
+            indexed_attributes: vec!["team".into(), "feature".into()],
+            ..Overrides::default()
+        };
+        assert_eq!(
+            overrides.resolve().unwrap().store.indexed_attributes,
+            ["team", "feature"]
         );
     }
 

@@ -91,7 +91,16 @@ async fn discover(api: &ApiArgs) -> anyhow::Result<Vec<(String, String)>> {
         .as_str()
         .unwrap_or("none")
         .to_owned();
+    let stats = get(api, "/api/v1/stats", &[]).await?;
+    let indexed = stats["indexed_attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join(",");
     Ok(vec![
+        ("indexed".into(), indexed),
         ("trace_id".into(), trace_id),
         ("trace_b".into(), trace_b),
         ("model".into(), model),
@@ -118,6 +127,16 @@ fn suite(found: &[(String, String)]) -> Vec<(String, String, Query)> {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect::<Vec<_>>()
+    };
+    let indexed = value("indexed");
+    // The label of a query by attribute `key`: says whether the server indexes it.
+    let by = |what: &str, key: &str| {
+        let tag = if indexed.split(',').any(|k| k == key) {
+            "indexed"
+        } else {
+            "not indexed"
+        };
+        format!("{what} {key} ({tag}), last 24 h")
     };
     let model = value("model");
     let (trace, trace_b) = (value("trace_id"), value("trace_b"));
@@ -149,7 +168,12 @@ fn suite(found: &[(String, String)]) -> Vec<(String, String, Query)> {
             q(&[("since", "24h"), ("status", "error")]),
         ),
         (
-            "search by attribute, last 24 h".into(),
+            by("search by attribute", "tenant.id"),
+            "/api/v1/traces".into(),
+            q(&[("since", "24h"), ("attr", "tenant.id=tenant-3")]),
+        ),
+        (
+            by("search by attribute", "user.id"),
             "/api/v1/traces".into(),
             q(&[("since", "24h"), ("attr", "user.id=user-7")]),
         ),
@@ -194,9 +218,14 @@ fn suite(found: &[(String, String)]) -> Vec<(String, String, Query)> {
             q(&[("since", "24h"), ("group_by", "service_version,operation")]),
         ),
         (
-            "by attribute tenant.id, last 24 h".into(),
+            by("by attribute", "tenant.id"),
             "/api/v1/analytics".into(),
             q(&[("since", "24h"), ("group_by", "attr:tenant.id")]),
+        ),
+        (
+            by("by resource attribute", "host.name"),
+            "/api/v1/analytics".into(),
+            q(&[("since", "24h"), ("group_by", "attr:host.name")]),
         ),
         (
             "conversations, last 24 h".into(),

@@ -49,7 +49,7 @@ fn web_ui_in_a_real_browser() {
     check_node_modules();
     let chromium = chromium();
     let dir = tempfile::tempdir().unwrap();
-    let server = ServerProcess::start(dir.path(), &[]);
+    let server = ServerProcess::start(dir.path(), &["--index-attribute", "tenant.id"]);
     let empty_dir = tempfile::tempdir().unwrap();
     let empty = ServerProcess::start(empty_dir.path(), &[]);
 

@@ -7,13 +7,14 @@ use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
 use duckdb::{Connection, params_from_iter};
 
+use super::indexed::Indexed;
 use super::rollup;
 use super::sql::{Sql, json_path, model_call_list, range_clause, span_filter_clauses};
 use crate::StoreError;
 use crate::query::*;
 
-/// The SQL expression of a dimension over `spans s` (and `resources r` for attributes).
-fn dimension_sql(dimension: &Dimension, sql: &mut Sql) -> String {
+/// The SQL expression of a dimension over `spans s`.
+fn dimension_sql(dimension: &Dimension, index: usize, sql: &mut Sql, indexed: &Indexed) -> String {
     match dimension {
         Dimension::Provider => "s.gen_ai_provider".into(),
         Dimension::Model => "coalesce(s.gen_ai_request_model, s.gen_ai_response_model)".into(),
@@ -28,21 +29,28 @@ fn dimension_sql(dimension: &Dimension, sql: &mut Sql) -> String {
         Dimension::Conversation => "s.conversation_id".into(),
         Dimension::ErrorType => "s.error_type".into(),
         Dimension::Attribute(key) => {
-            let path = json_path(key);
-            sql.bind(path.clone()).bind(path);
-            "coalesce(json_extract_string(s.attributes, ?), json_extract_string(r.r_attributes, ?))"
-                .into()
+            if let Some(column) = indexed.column(key) {
+                return format!("s.{column}");
+            }
+            // Only spans whose attributes mention the key are parsed; the resources' values
+            // (`r{i}`, see `from` in `analytics`) are read once per resource.
+            let needle = format!("{}:", serde_json::Value::String(key.clone()));
+            sql.bind(needle).bind(json_path(key));
+            format!(
+                "coalesce(CASE WHEN contains(s.attributes, ?) \
+                 THEN json_extract_string(s.attributes, ?) END, r{index}.value)"
+            )
         }
     }
 }
 
-/// The aggregate columns, in the order [`read_row`] reads them.
+/// The aggregate columns, in the order [`read_row`] reads them (error types are counted by a
+/// second query, [`error_types`], over the error rows only).
 ///
 /// Token and cost sums count model calls only (`mc`): agent and workflow spans may carry roll-ups
 /// of their children's usage.
 const METRICS: &str = "count(*) AS requests, \
     count(*) FILTER (WHERE status_code = 2 OR error_type IS NOT NULL) AS errors, \
-    histogram(error_type) FILTER (WHERE error_type IS NOT NULL) AS error_types, \
     quantile_cont(duration_ns, [0.5, 0.95, 0.99]) AS latency, \
     quantile_cont(ttfc_s, [0.5, 0.95, 0.99]) AS ttft, \
     coalesce(sum(input_tokens) FILTER (WHERE mc), 0)::BIGINT, \
@@ -91,23 +99,20 @@ fn order_sql(order: OrderBy) -> &'static str {
 
 pub(crate) fn analytics(
     conn: &Connection,
+    indexed: &Indexed,
     query: &AnalyticsQuery,
 ) -> Result<Vec<AnalyticsRow>, StoreError> {
-    if rollup_answers(query) && spans_in_rollup(conn, query.range)? >= ROLLUP_MIN_SPANS {
-        return from_rollup(conn, query);
+    if rollup_answers(query, indexed) && spans_in_rollup(conn, query.range)? >= ROLLUP_MIN_SPANS {
+        return from_rollup(conn, indexed, query);
     }
     let limit = query.limit.clamp(1, 10_000);
-    let needs_resources = query
-        .group_by
-        .iter()
-        .any(|d| matches!(d, Dimension::Attribute(_)));
-
     // `base`: the GenAI spans in range with their dimension values d0, d1, ...
     let mut sql = Sql::default();
     let dims: Vec<String> = query
         .group_by
         .iter()
-        .map(|d| dimension_sql(d, &mut sql))
+        .enumerate()
+        .map(|(i, d)| dimension_sql(d, i, &mut sql, indexed))
         .collect();
     let dim_cols: Vec<String> = (0..dims.len()).map(|i| format!("d{i}")).collect();
     let mut select = vec![METRIC_COLUMNS.to_owned(), model_call_sql()];
@@ -118,20 +123,32 @@ pub(crate) fn analytics(
     } else {
         select.push("NULL::BIGINT AS bucket".into());
     }
-    let from = if needs_resources {
-        "spans s LEFT JOIN (SELECT resource_id, any_value(attributes) AS r_attributes \
-         FROM resources GROUP BY resource_id) r USING (resource_id)"
-    } else {
-        "spans s"
-    };
+    let mut from = "spans s".to_owned();
+    for (i, d) in query.group_by.iter().enumerate() {
+        if let Dimension::Attribute(key) = d
+            && indexed.column(key).is_none()
+        {
+            // The value of a resource attribute, per resource.
+            from.push_str(&format!(
+                " LEFT JOIN (SELECT resource_id, \
+                 any_value(json_extract_string(attributes, ?)) AS value \
+                 FROM resources GROUP BY resource_id) r{i} USING (resource_id)"
+            ));
+            sql.bind(json_path(key));
+        }
+    }
     sql.text = format!(
         "WITH base AS (SELECT {} FROM {from} WHERE s.gen_ai_operation IS NOT NULL",
         select.join(", ")
     );
     // The filter clauses name bare columns; inside `base` they resolve against `s`.
     range_clause(&mut sql, "s.start_ns", query.range);
-    span_filter_clauses(&mut sql, &query.filter);
+    span_filter_clauses(&mut sql, &query.filter, indexed);
     sql.push(")");
+    let base = Sql {
+        text: sql.text.clone(),
+        params: sql.params.clone(),
+    };
 
     let group_list = if dim_cols.is_empty() {
         String::new()
@@ -185,7 +202,60 @@ pub(crate) fn analytics(
     let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
         read_row(row, &names)
     })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut rows: Vec<AnalyticsRow> = rows.collect::<Result<_, _>>()?;
+    if rows.iter().any(|r| r.errors > 0) {
+        error_types(conn, base, &names, &mut rows)?;
+    }
+    Ok(rows)
+}
+
+/// Fills the error types of `rows` from `base` (the `WITH base AS (...)` of [`analytics`]):
+/// a separate query, so that only the error rows compute their dimensions again.
+fn error_types(
+    conn: &Connection,
+    mut base: Sql,
+    names: &[String],
+    rows: &mut [AnalyticsRow],
+) -> Result<(), StoreError> {
+    let dims: String = (0..names.len()).map(|i| format!("d{i}, ")).collect();
+    base.push(&format!(
+        " SELECT bucket, {dims}error_type, count(*) FROM base \
+         WHERE error_type IS NOT NULL GROUP BY ALL"
+    ));
+    let key_of = |row: &AnalyticsRow| -> GroupKey {
+        let group = names
+            .iter()
+            .map(|n| row.group.get(n).and_then(|v| v.as_str()).map(str::to_owned))
+            .collect();
+        (row.bucket_start_ns, group)
+    };
+    let mut by_key: HashMap<GroupKey, &mut AnalyticsRow> =
+        rows.iter_mut().map(|r| (key_of(r), r)).collect();
+    let mut counts: HashMap<GroupKey, Vec<(String, u64)>> = HashMap::new();
+    let mut stmt = conn.prepare(&base.text)?;
+    let mut result = stmt.query(params_from_iter(base.params.iter()))?;
+    let n = names.len();
+    while let Some(row) = result.next()? {
+        let group = (0..n)
+            .map(|i| row.get::<_, Option<String>>(1 + i))
+            .collect::<Result<Vec<_>, _>>()?;
+        let key = (row.get(0)?, group);
+        if by_key.contains_key(&key) {
+            let count: i64 = row.get(n + 2)?;
+            counts
+                .entry(key)
+                .or_default()
+                .push((row.get(n + 1)?, count as u64));
+        }
+    }
+    for (key, mut types) in counts {
+        types.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        types.truncate(10);
+        if let Some(row) = by_key.get_mut(&key) {
+            row.error_types = types;
+        }
+    }
+    Ok(())
 }
 
 fn percentiles(value: Value, scale: f64) -> Percentiles {
@@ -209,23 +279,6 @@ fn percentiles(value: Value, scale: f64) -> Percentiles {
     }
 }
 
-fn histogram(value: Value) -> Vec<(String, u64)> {
-    let mut out: Vec<(String, u64)> = match value {
-        Value::Map(map) => map
-            .iter()
-            .filter_map(|(k, v)| match (k, v) {
-                (Value::Text(k), Value::UBigInt(n)) => Some((k.clone(), *n)),
-                (Value::Text(k), Value::BigInt(n)) => Some((k.clone(), *n as u64)),
-                _ => None,
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
-    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    out.truncate(10);
-    out
-}
-
 fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duckdb::Error> {
     let mut group = serde_json::Map::new();
     for (i, name) in names.iter().enumerate() {
@@ -239,11 +292,11 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
     let requests = row.get::<_, i64>(m)? as u64;
     let errors = row.get::<_, i64>(m + 1)? as u64;
     let tokens = TokenTotals {
-        input: row.get(m + 5)?,
-        output: row.get(m + 6)?,
-        cache_read: row.get(m + 7)?,
-        cache_write: row.get(m + 8)?,
-        reasoning: row.get(m + 9)?,
+        input: row.get(m + 4)?,
+        output: row.get(m + 5)?,
+        cache_read: row.get(m + 6)?,
+        cache_write: row.get(m + 7)?,
+        reasoning: row.get(m + 8)?,
     };
     Ok(AnalyticsRow {
         bucket_start_ns: row.get(0)?,
@@ -255,24 +308,24 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
         } else {
             errors as f64 / requests as f64
         },
-        error_types: histogram(row.get(m + 2)?),
-        latency_ms: percentiles(row.get(m + 3)?, 1e-6),
-        ttft_ms: percentiles(row.get(m + 4)?, 1e3),
+        error_types: Vec::new(),
+        latency_ms: percentiles(row.get(m + 2)?, 1e-6),
+        ttft_ms: percentiles(row.get(m + 3)?, 1e3),
         cache_hit_ratio: (tokens.input > 0).then(|| tokens.cache_read as f64 / tokens.input as f64),
         tokens,
         cost: CostTotals {
-            total: row.get(m + 10)?,
-            input: row.get(m + 11)?,
-            cache_read: row.get(m + 12)?,
-            cache_write: row.get(m + 13)?,
-            output: row.get(m + 14)?,
-            reasoning: row.get(m + 15)?,
+            total: row.get(m + 9)?,
+            input: row.get(m + 10)?,
+            cache_read: row.get(m + 11)?,
+            cache_write: row.get(m + 12)?,
+            output: row.get(m + 13)?,
+            reasoning: row.get(m + 14)?,
         },
-        unpriced: row.get::<_, i64>(m + 16)? as u64,
-        usage_missing: row.get::<_, i64>(m + 17)? as u64,
-        output_tokens_per_second: row.get(m + 18)?,
-        context_window_use: percentiles(row.get(m + 19)?, 1.0),
-        context_length_errors: row.get::<_, i64>(m + 20)? as u64,
+        unpriced: row.get::<_, i64>(m + 15)? as u64,
+        usage_missing: row.get::<_, i64>(m + 16)? as u64,
+        output_tokens_per_second: row.get(m + 17)?,
+        context_window_use: percentiles(row.get(m + 18)?, 1.0),
+        context_length_errors: row.get::<_, i64>(m + 19)? as u64,
     })
 }
 
@@ -280,24 +333,27 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
 /// spans (below it, the exact percentiles of the spans are cheap).
 pub(crate) const ROLLUP_MIN_SPANS: i64 = 100_000;
 
-/// Whether the rollup has every dimension and filter `query` needs, and its buckets divide the
-/// step.
-fn rollup_answers(query: &AnalyticsQuery) -> bool {
+/// Whether the rollup has every dimension and filter `query` needs (attributes only when
+/// indexed), and its buckets divide the step.
+fn rollup_answers(query: &AnalyticsQuery, indexed: &Indexed) -> bool {
     let f = &query.filter;
     f.span_name.is_none()
         && f.min_duration_ns.is_none()
         && f.max_duration_ns.is_none()
         && f.conversation_id.is_none()
-        && f.attributes.is_empty()
-        && query
-            .group_by
+        && f.attributes
             .iter()
-            .all(|d| !matches!(d, Dimension::Conversation | Dimension::Attribute(_)))
+            .all(|(key, _)| indexed.column(key).is_some())
+        && query.group_by.iter().all(|d| match d {
+            Dimension::Conversation => false,
+            Dimension::Attribute(key) => indexed.column(key).is_some(),
+            _ => true,
+        })
         && query.step_ns.is_none_or(|s| s % rollup::BUCKET_NS == 0)
 }
 
 /// GenAI spans in the rollup buckets overlapping `range`.
-fn spans_in_rollup(conn: &Connection, range: TimeRange) -> Result<i64, StoreError> {
+pub(crate) fn spans_in_rollup(conn: &Connection, range: TimeRange) -> Result<i64, StoreError> {
     let first = range.start_ns.div_euclid(rollup::BUCKET_NS) * rollup::BUCKET_NS;
     Ok(conn.query_row(
         "SELECT coalesce(sum(requests), 0)::BIGINT FROM genai_rollup \
@@ -309,15 +365,15 @@ fn spans_in_rollup(conn: &Connection, range: TimeRange) -> Result<i64, StoreErro
 
 /// `r`: rollup rows of the whole buckets inside the range, and one rollup-shaped row per span of
 /// the partial buckets at its ends, all matching the filter.
-fn rollup_source(query: &AnalyticsQuery) -> Sql {
-    let (start, end) = (query.range.start_ns, query.range.end_ns);
+pub(crate) fn rollup_source(range: TimeRange, filter: &SpanFilter, indexed: &Indexed) -> Sql {
+    let (start, end) = (range.start_ns, range.end_ns);
     let b = rollup::BUCKET_NS;
     let first = start.div_euclid(b) * b + if start.rem_euclid(b) == 0 { 0 } else { b };
     let last = (end.div_euclid(b) * b).max(first);
     let mut sql =
         Sql::new("WITH r AS (SELECT * FROM genai_rollup WHERE bucket_ns >= ? AND bucket_ns < ?");
     sql.bind(first).bind(last);
-    span_filter_clauses(&mut sql, &query.filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     sql.push(" UNION ALL BY NAME ");
     sql.push(&rollup::span_rows_sql(
         "(s.start_ns >= ? AND s.start_ns < ?) OR (s.start_ns >= ? AND s.start_ns < ?)",
@@ -326,7 +382,7 @@ fn rollup_source(query: &AnalyticsQuery) -> Sql {
         .bind(first.min(end))
         .bind(last.max(start))
         .bind(end);
-    span_filter_clauses(&mut sql, &query.filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     sql.push(")");
     sql
 }
@@ -554,12 +610,17 @@ fn set_percentiles(row: &mut AnalyticsRow, h: usize, p: Percentiles) {
 }
 
 /// Analytics from the rollup: sums and percentiles per group in SQL.
-fn from_rollup(conn: &Connection, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
+fn from_rollup(
+    conn: &Connection,
+    indexed: &Indexed,
+    query: &AnalyticsQuery,
+) -> Result<Vec<AnalyticsRow>, StoreError> {
     // No dimension the rollup answers binds a parameter.
     let dims: Vec<String> = query
         .group_by
         .iter()
-        .map(|d| dimension_sql(d, &mut Sql::default()))
+        .enumerate()
+        .map(|(i, d)| dimension_sql(d, i, &mut Sql::default(), indexed))
         .collect();
     let n = dims.len();
     let keys_with = |bucket: &str| {
@@ -578,7 +639,7 @@ fn from_rollup(conn: &Connection, query: &AnalyticsQuery) -> Result<Vec<Analytic
     };
     let reader = RollupReader {
         conn,
-        source: rollup_source(query),
+        source: rollup_source(query.range, &query.filter, indexed),
         keys: keys_with(&bucket),
         key_columns: key_columns.clone(),
         dimensions: n,
@@ -661,7 +722,7 @@ fn from_rollup(conn: &Connection, query: &AnalyticsQuery) -> Result<Vec<Analytic
         if query.order_by == OrderBy::Latency {
             let whole = RollupReader {
                 keys: keys_with("NULL::BIGINT"),
-                source: rollup_source(query),
+                source: rollup_source(query.range, &query.filter, indexed),
                 key_columns: key_columns.clone(),
                 ..reader
             };
@@ -736,7 +797,7 @@ mod tests {
     use flightdeck_model::{Cost, StatusCode};
     use flightdeck_semconv::Normalizer;
 
-    use super::super::lock;
+    use super::super::{lock, read};
     use super::*;
     use crate::{DuckDbStore, StoreConfig, WriteBatch, Writer as _};
 
@@ -744,8 +805,19 @@ mod tests {
 
     /// About 4,000 generated spans over six hours, with prices, context-window use and a few
     /// errors, written in many small commits like the ingest path does.
+    ///
+    /// `tenant.id` (a span attribute) and `host.name` (a resource attribute) are indexed; half
+    /// the commits carry their values (as the pipeline builds rows), the store indexes the rest.
     fn store_with_spans(dir: &std::path::Path, base_ns: i64) -> DuckDbStore {
-        let store = DuckDbStore::open(&StoreConfig::new(dir)).unwrap();
+        let config = StoreConfig {
+            indexed_attributes: vec!["tenant.id".into(), "host.name".into()],
+            ..StoreConfig::new(dir)
+        };
+        // Compaction only when the test asks for it.
+        let mut limits = config.limits();
+        limits.compact_when_idle = None;
+        let store = DuckDbStore::open_with(&config, limits).unwrap();
+        let keys = store.indexed_attributes();
         let mut generator = Generator::new(TrafficConfig {
             dialect: flightdeck_loadgen::Dialect::Mixed,
             base_time_ns: base_ns as u64,
@@ -778,7 +850,12 @@ mod tests {
                 }
             }
             written += spans.len();
-            store.write(&[WriteBatch::from_spans(&spans)]).unwrap();
+            let batch = if n.is_multiple_of(2) {
+                WriteBatch::from_spans_indexing(&spans, &keys)
+            } else {
+                WriteBatch::from_spans(&spans)
+            };
+            store.write(&[batch]).unwrap();
         }
         store
     }
@@ -895,6 +972,27 @@ mod tests {
                         ..SpanFilter::default()
                     },
                 ),
+                q(
+                    vec![Dimension::Attribute("tenant.id".into())],
+                    None,
+                    OrderBy::Cost,
+                    SpanFilter::default(),
+                ),
+                q(
+                    vec![Dimension::Attribute("host.name".into()), Dimension::Model],
+                    Some(HOUR),
+                    OrderBy::Requests,
+                    SpanFilter::default(),
+                ),
+                q(
+                    vec![Dimension::Model],
+                    None,
+                    OrderBy::Requests,
+                    SpanFilter {
+                        attributes: vec![("tenant.id".into(), "tenant-2".into())],
+                        ..SpanFilter::default()
+                    },
+                ),
             ]
         };
         let aligned = TimeRange {
@@ -911,19 +1009,29 @@ mod tests {
                     for range in [aligned, unaligned] {
                         for (i, query) in queries(range).iter().enumerate() {
                             // Ties in the ranking may order equal groups differently.
-                            let mut exact = analytics(conn, query)?;
-                            let mut rolled = from_rollup(conn, query)?;
+                            let indexed = &store.indexed;
+                            let mut exact = analytics(conn, indexed, query)?;
+                            let mut rolled = from_rollup(conn, indexed, query)?;
+                            // Attributes read from the JSON, not the indexed columns.
+                            let mut json = analytics(conn, &Indexed::default(), query)?;
                             if query.step_ns.is_none() {
                                 let key = |r: &AnalyticsRow| format!("{:?}", r.group);
                                 exact.sort_by_key(key);
                                 rolled.sort_by_key(key);
+                                json.sort_by_key(key);
                             }
+                            assert_same(&json, &exact, 1e-12, &format!("{label} query {i} json"));
                             // Percentiles within 1%, 4% in time series (bins merged by 4).
                             let tolerance = if query.step_ns.is_some() {
                                 0.0397
                             } else {
                                 0.0101
                             };
+                            if i == 0 {
+                                let models = read::models_from(conn, range, false)?;
+                                assert!(models.len() > 1);
+                                assert_eq!(read::models_from(conn, range, true)?, models);
+                            }
                             assert_same(
                                 &exact,
                                 &rolled,

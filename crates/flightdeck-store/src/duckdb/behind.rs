@@ -34,6 +34,17 @@ pub(crate) struct Limits {
     pub max_rows_per_load: usize,
     /// Log segments are rolled over past this size.
     pub segment_bytes: u64,
+    /// The loader compacts the rollup's partial rows once nothing arrived for this long (so
+    /// analytics after a burst read a compact rollup); `None`: only by the row thresholds.
+    pub compact_when_idle: Option<Duration>,
+}
+
+/// What the loader does next.
+enum Next {
+    /// Load these.
+    Load(Vec<Pending>),
+    /// Nothing arrived for [`Limits::compact_when_idle`].
+    Idle,
 }
 
 /// The log, the queue and the loader thread.
@@ -109,7 +120,7 @@ impl WriteBehind {
             let log = Arc::clone(&log);
             std::thread::Builder::new()
                 .name("flightdeck-loader".into())
-                .spawn(move || run(&shared, &writer, &log, limits.max_rows_per_load))
+                .spawn(move || run(&shared, &writer, &log, &limits))
                 .map_err(|e| {
                     StoreError::Database(format!("failed to start the loader thread: {e}"))
                 })?
@@ -273,8 +284,9 @@ impl Shared {
 
     /// The loader's next transaction: everything queued up to `max_rows` (at least one write);
     /// `None` when it should exit.
-    fn next_load(&self, max_rows: usize) -> Option<Vec<Pending>> {
+    fn next_load(&self, max_rows: usize, idle: Option<Duration>) -> Option<Next> {
         let mut state = lock(&self.state);
+        let mut idle = idle;
         loop {
             if state.abandon {
                 return None;
@@ -285,7 +297,19 @@ impl Shared {
             if state.stop {
                 return None;
             }
-            state = wait(&self.work, state);
+            match idle.take() {
+                None => state = wait(&self.work, state),
+                Some(timeout) => {
+                    let (guard, waited) = match self.work.wait_timeout(state, timeout) {
+                        Ok(r) => r,
+                        Err(poisoned) => poisoned.into_inner(),
+                    };
+                    state = guard;
+                    if waited.timed_out() && state.queue.is_empty() && !state.stop {
+                        return Some(Next::Idle);
+                    }
+                }
+            }
         }
         let mut rows = 0;
         let mut taken = Vec::new();
@@ -296,7 +320,7 @@ impl Shared {
             rows += front.rows;
             taken.extend(state.queue.pop_front());
         }
-        Some(taken)
+        Some(Next::Load(taken))
     }
 
     fn loaded(&self, last_seq: u64, rows: usize, bytes: usize) {
@@ -337,9 +361,23 @@ impl Drop for Gone<'_> {
 }
 
 /// The loader thread.
-fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, max_rows: usize) {
+fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, limits: &Limits) {
     let _gone = Gone(shared);
-    while let Some(taken) = shared.next_load(max_rows) {
+    // Waits for idleness only when there is something to compact.
+    let mut compact_pending = true;
+    while let Some(next) = shared.next_load(
+        limits.max_rows_per_load,
+        limits.compact_when_idle.filter(|_| compact_pending),
+    ) {
+        let taken = match next {
+            Next::Load(taken) => taken,
+            Next::Idle => {
+                lock(writer).compact_rollup();
+                compact_pending = false;
+                continue;
+            }
+        };
+        compact_pending = true;
         let Some(last_seq) = taken.last().map(|p| p.last_seq) else {
             continue;
         };
@@ -418,7 +456,7 @@ fn load_once(
     records: &[&Record],
     last_seq: u64,
 ) -> Result<u64, StoreError> {
-    let mut transaction = write::Transaction::begin(&writer.conn)?;
+    let mut transaction = write::Transaction::begin(&writer.conn, &writer.indexed)?;
     for record in records {
         transaction.append(&writer.known_resources, &record.decode()?)?;
     }
@@ -525,6 +563,37 @@ mod tests {
             store.counts().unwrap().spans,
             (spans + batches[0].spans.len()) as u64
         );
+    }
+
+    /// Partial rollup rows are merged once writes pause (far below the row thresholds).
+    #[test]
+    fn the_rollup_is_compacted_when_idle() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut limits = config(&dir).limits();
+        limits.compact_when_idle = Some(Duration::from_millis(100));
+        let store = DuckDbStore::open_with(&config(&dir), limits).unwrap();
+        for i in 1..=4 {
+            store.write(&[test_util::batch(50, i)]).unwrap();
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let (partial, compacted) = loop {
+            let counts = store
+                .with_reader(|c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FILTER (WHERE NOT compacted), \
+                         count(*) FILTER (WHERE compacted) FROM genai_rollup",
+                        [],
+                        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+                    )?)
+                })
+                .unwrap();
+            if counts.0 == 0 || std::time::Instant::now() > deadline {
+                break counts;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(partial, 0, "partial rollup rows left");
+        assert!(compacted > 0);
     }
 
     /// A replay larger than one loader transaction is loaded in several, each recording how far

@@ -7,6 +7,7 @@
 
 mod analytics;
 mod behind;
+mod indexed;
 mod read;
 mod reprice;
 mod rollup;
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use crate::query::*;
 use crate::rows::WriteBatch;
 use crate::{Store, StoreError, wal};
+use indexed::Indexed;
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -44,6 +46,11 @@ pub struct StoreConfig {
     /// Most bytes of write-ahead log records (compressed, as they are queued in memory)
     /// acknowledged but not yet loaded: bounds memory when rows are large.
     pub max_pending_bytes: usize,
+    /// Attribute keys to index (at most 8): each gets a typed column and a
+    /// rollup dimension, so analytics grouped or filtered by it and trace search by it do not
+    /// read every span's attributes. For low-cardinality keys such as `tenant.id` or
+    /// `deployment.environment`; the value is the span's attribute, else its resource's.
+    pub indexed_attributes: Vec<String>,
 }
 
 impl Default for StoreConfig {
@@ -54,6 +61,7 @@ impl Default for StoreConfig {
             threads: 0,
             max_pending_rows: 200_000,
             max_pending_bytes: 64 << 20,
+            indexed_attributes: Vec::new(),
         }
     }
 }
@@ -84,6 +92,7 @@ impl StoreConfig {
             max_pending_bytes: self.max_pending_bytes.max(1),
             max_rows_per_load: (max_pending_rows / 2).max(1),
             segment_bytes: wal::SEGMENT_BYTES,
+            compact_when_idle: Some(std::time::Duration::from_secs(1)),
         }
     }
 }
@@ -96,12 +105,17 @@ pub struct DuckDbStore {
     /// re-pricing.
     writer: Arc<Mutex<WriterState>>,
     behind: behind::WriteBehind,
+    /// The indexed attributes (fixed while the store is open).
+    indexed: Indexed,
+    indexed_keys: Arc<[String]>,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
 }
 
 struct WriterState {
     conn: Connection,
+    /// The slots of the indexed attributes.
+    indexed: Indexed,
     known_resources: HashSet<u64>,
     /// Partial rollup rows written since the last compaction.
     rollup_pending: u64,
@@ -120,7 +134,14 @@ impl WriterState {
     /// retried later.
     pub(super) fn rollup_written(&mut self, added: u64) {
         self.rollup_pending += added;
-        if self.rollup_pending < COMPACT_ROLLUP_AFTER.max(self.rollup_rows) {
+        if self.rollup_pending >= COMPACT_ROLLUP_AFTER.max(self.rollup_rows) {
+            self.compact_rollup();
+        }
+    }
+
+    /// Compacts the rollup when it has partial rows; a failure is logged and retried later.
+    pub(super) fn compact_rollup(&mut self) {
+        if self.rollup_pending == 0 {
             return;
         }
         let started = std::time::Instant::now();
@@ -155,19 +176,25 @@ impl DuckDbStore {
         if config.threads > 0 {
             db_config = db_config.threads(config.threads as i64)?;
         }
+        indexed::check(&config.indexed_attributes)?;
         let base = Connection::open_with_flags(&path, db_config)?;
         migrate(&base)?;
         let conn = base.try_clone()?;
         let known_resources = read::resource_ids(&conn)?;
-        let rollup_pending = rollup::pending(&conn)?;
-        let rollup_rows = rollup::rows(&conn)?;
         let mut writer = WriterState {
+            indexed: Indexed::load(&conn)?,
             conn,
             known_resources,
-            rollup_pending,
-            rollup_rows,
+            rollup_pending: 0,
+            rollup_rows: 0,
         };
+        // The log holds rows of the previous run: loaded with that run's indexed attributes
+        // (the rows carry their keys), then brought in line with this configuration.
         let (log, loaded_seq) = replay(config, &mut writer, &limits)?;
+        writer.indexed = indexed::sync(&writer.conn, &config.indexed_attributes)?;
+        writer.rollup_pending = rollup::pending(&writer.conn)?;
+        writer.rollup_rows = rollup::rows(&writer.conn)?;
+        let indexed = writer.indexed.clone();
         let writer = Arc::new(Mutex::new(writer));
         let behind = behind::WriteBehind::start(log, Arc::clone(&writer), loaded_seq, limits)?;
         Ok(DuckDbStore {
@@ -175,6 +202,8 @@ impl DuckDbStore {
             log_dir: config.log_dir(),
             writer,
             behind,
+            indexed_keys: indexed.keys(),
+            indexed,
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
         })
@@ -248,8 +277,8 @@ fn replay(
 ) -> Result<(wal::Log, u64), StoreError> {
     let WriterState {
         conn,
+        indexed,
         known_resources,
-        rollup_pending,
         ..
     } = writer;
     conn.execute(
@@ -283,7 +312,7 @@ fn replay(
             let (open, in_transaction) = match transaction.as_mut() {
                 Some(open) => open,
                 None => transaction.insert((
-                    write::Transaction::begin(conn).map_err(|e| context(seq, e))?,
+                    write::Transaction::begin(conn, indexed).map_err(|e| context(seq, e))?,
                     0,
                 )),
             };
@@ -293,8 +322,7 @@ fn replay(
             if *in_transaction >= limits.max_rows_per_load
                 && let Some((full, _)) = transaction.take()
             {
-                *rollup_pending += full
-                    .commit(known_resources, seq)
+                full.commit(known_resources, seq)
                     .map_err(|e| context(seq, e))?;
                 loaded_seq = seq;
             }
@@ -303,8 +331,7 @@ fn replay(
     )?;
     let last_seq = log.last_seq();
     if let Some((open, _)) = transaction.take() {
-        *rollup_pending += open
-            .commit(known_resources, last_seq)
+        open.commit(known_resources, last_seq)
             .map_err(|e| context(last_seq, e))?;
         loaded_seq = last_seq;
     }
@@ -342,7 +369,13 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     for (index, sql) in migrations.iter().enumerate().skip(current) {
         let version = index + 1;
         conn.execute_batch("BEGIN TRANSACTION")?;
-        let applied = conn.execute_batch(sql).and_then(|_| {
+        let mut sql = sql.clone();
+        if version == migrations.len() && current > 0 && current < schema::ROLLUP_VERSION {
+            // Spans stored before the rollup existed, now that every column it reads does.
+            sql.push_str(";\n");
+            sql.push_str(&rollup::backfill_sql());
+        }
+        let applied = conn.execute_batch(&sql).and_then(|_| {
             conn.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
                 [version.to_string()],
@@ -362,7 +395,29 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 
 impl crate::Writer for DuckDbStore {
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
-        self.behind.write(batches)
+        let keys = &self.indexed_keys;
+        if batches
+            .iter()
+            .all(|b| b.spans.is_empty() || b.indexed_keys == *keys)
+        {
+            return self.behind.write(batches);
+        }
+        // Rows built without this store's indexed attributes.
+        let reindexed: Vec<WriteBatch> = batches
+            .iter()
+            .map(|b| {
+                let mut b = b.clone();
+                if !b.spans.is_empty() && b.indexed_keys != *keys {
+                    b.reindex(keys);
+                }
+                b
+            })
+            .collect();
+        self.behind.write(&reindexed)
+    }
+
+    fn indexed_attributes(&self) -> Arc<[String]> {
+        Arc::clone(&self.indexed_keys)
     }
 }
 
@@ -380,7 +435,7 @@ impl Store for DuckDbStore {
     }
 
     fn search(&self, query: &TraceQuery) -> Result<TracePage, StoreError> {
-        self.with_reader(|conn| read::search(conn, query))
+        self.with_reader(|conn| read::search(conn, &self.indexed, query))
     }
 
     fn services(&self, range: TimeRange) -> Result<Vec<ServiceInfo>, StoreError> {
@@ -405,7 +460,7 @@ impl Store for DuckDbStore {
         filter: &SpanFilter,
         limit: usize,
     ) -> Result<Vec<ConversationSummary>, StoreError> {
-        self.with_reader(|conn| read::conversations(conn, range, filter, limit))
+        self.with_reader(|conn| read::conversations(conn, &self.indexed, range, filter, limit))
     }
 
     fn conversation(&self, conversation_id: &str) -> Result<Option<Conversation>, StoreError> {
@@ -422,7 +477,7 @@ impl Store for DuckDbStore {
         filter: &SpanFilter,
         limit: usize,
     ) -> Result<Vec<RequestSample>, StoreError> {
-        self.with_reader(|conn| read::samples(conn, range, filter, limit))
+        self.with_reader(|conn| read::samples(conn, &self.indexed, range, filter, limit))
     }
 
     fn recent_genai_spans_per_scope(
@@ -463,11 +518,13 @@ impl Store for DuckDbStore {
         limit: usize,
         each: &mut dyn FnMut(Span),
     ) -> Result<u64, StoreError> {
-        self.with_reader(|conn| read::retrieval_spans(conn, range, filter, limit, each))
+        self.with_reader(|conn| {
+            read::retrieval_spans(conn, &self.indexed, range, filter, limit, each)
+        })
     }
 
     fn analytics(&self, query: &AnalyticsQuery) -> Result<Vec<AnalyticsRow>, StoreError> {
-        self.with_reader(|conn| analytics::analytics(conn, query))
+        self.with_reader(|conn| analytics::analytics(conn, &self.indexed, query))
     }
 
     fn reprice(

@@ -10,6 +10,8 @@ use flightdeck_model::{
     StatusCode, TraceId,
 };
 
+use super::analytics;
+use super::indexed::Indexed;
 use super::schema::{LOG_COLUMNS, SPAN_READ_COLUMNS};
 use super::sql::{Sql, model_call_list, range_clause, span_filter_clauses};
 use crate::StoreError;
@@ -292,7 +294,11 @@ pub(crate) fn trace_logs(
         .collect())
 }
 
-pub(crate) fn search(conn: &Connection, query: &TraceQuery) -> Result<TracePage, StoreError> {
+pub(crate) fn search(
+    conn: &Connection,
+    indexed: &Indexed,
+    query: &TraceQuery,
+) -> Result<TracePage, StoreError> {
     let limit = query.limit.clamp(1, 1000);
     // Step 1: the page of trace ids, ordered by (first matching start, id) descending.
     let mut sql = if query.filter.is_empty() {
@@ -302,7 +308,7 @@ pub(crate) fn search(conn: &Connection, query: &TraceQuery) -> Result<TracePage,
     } else {
         let mut sql = Sql::new("SELECT trace_id, min(start_ns) AS s FROM spans WHERE true");
         range_clause(&mut sql, "start_ns", query.range);
-        span_filter_clauses(&mut sql, &query.filter);
+        span_filter_clauses(&mut sql, &query.filter, indexed);
         sql
     };
     sql.push(" GROUP BY trace_id");
@@ -451,14 +457,37 @@ pub(crate) fn operations(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// The models of the GenAI spans in range, most used first; from the rollup when the range
+/// holds many spans (the counts are exact either way).
 pub(crate) fn models(conn: &Connection, range: TimeRange) -> Result<Vec<ModelInfo>, StoreError> {
-    let mut sql = Sql::new(
-        "SELECT gen_ai_provider, coalesce(gen_ai_request_model, gen_ai_response_model) AS m, \
-         list_distinct(list(gen_ai_response_model)), list_distinct(list(gen_ai_operation)), \
-         count(*) AS n FROM spans WHERE true",
-    );
-    range_clause(&mut sql, "start_ns", range);
-    sql.push(" AND m IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, m");
+    let from_rollup = analytics::spans_in_rollup(conn, range)? >= analytics::ROLLUP_MIN_SPANS;
+    models_from(conn, range, from_rollup)
+}
+
+pub(crate) fn models_from(
+    conn: &Connection,
+    range: TimeRange,
+    from_rollup: bool,
+) -> Result<Vec<ModelInfo>, StoreError> {
+    let columns = "gen_ai_provider, list_distinct(list(gen_ai_response_model)), \
+                   list_distinct(list(gen_ai_operation))";
+    let mut sql = if from_rollup {
+        let mut sql = analytics::rollup_source(range, &SpanFilter::default(), &Indexed::default());
+        sql.push(&format!(
+            " SELECT gen_ai_request_model AS m, {columns}, sum(requests)::BIGINT AS n FROM r \
+             WHERE m IS NOT NULL"
+        ));
+        sql
+    } else {
+        let mut sql = Sql::new(&format!(
+            "SELECT coalesce(gen_ai_request_model, gen_ai_response_model) AS m, {columns}, \
+             count(*) AS n FROM spans WHERE gen_ai_operation IS NOT NULL"
+        ));
+        range_clause(&mut sql, "start_ns", range);
+        sql.push(" AND m IS NOT NULL");
+        sql
+    };
+    sql.push(" GROUP BY m, gen_ai_provider ORDER BY n DESC, m, gen_ai_provider");
     let mut stmt = conn.prepare(&sql.text)?;
     let rows = stmt.query_map(params_from_iter(sql.params.iter()), |row| {
         let mut response_models = string_list(row.get(2)?);
@@ -466,8 +495,8 @@ pub(crate) fn models(conn: &Connection, range: TimeRange) -> Result<Vec<ModelInf
         let mut operations = string_list(row.get(3)?);
         operations.sort();
         Ok(ModelInfo {
-            provider: row.get(0)?,
-            model: row.get(1)?,
+            model: row.get(0)?,
+            provider: row.get(1)?,
             response_models,
             operations,
             spans: row.get::<_, i64>(4)? as u64,
@@ -520,6 +549,7 @@ fn conversation_select() -> String {
 
 pub(crate) fn conversations(
     conn: &Connection,
+    indexed: &Indexed,
     range: TimeRange,
     filter: &SpanFilter,
     limit: usize,
@@ -529,12 +559,12 @@ pub(crate) fn conversations(
         "WITH top AS (SELECT conversation_id FROM spans WHERE conversation_id IS NOT NULL",
     );
     range_clause(&mut sql, "start_ns", range);
-    span_filter_clauses(&mut sql, filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     sql.push(" GROUP BY conversation_id ORDER BY max(start_ns) DESC, conversation_id LIMIT ?) ")
         .bind(limit.clamp(1, 1000) as i64);
     sql.push(&conversation_select());
     range_clause(&mut sql, "start_ns", range);
-    span_filter_clauses(&mut sql, filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     sql.push(
         " AND conversation_id IN (SELECT conversation_id FROM top) GROUP BY conversation_id \
          ORDER BY max(start_ns) DESC, conversation_id",
@@ -597,6 +627,7 @@ pub(crate) fn unpriced_models(
 
 pub(crate) fn samples(
     conn: &Connection,
+    indexed: &Indexed,
     range: TimeRange,
     filter: &SpanFilter,
     limit: usize,
@@ -607,7 +638,7 @@ pub(crate) fn samples(
         model_call_list()
     ));
     range_clause(&mut sql, "start_ns", range);
-    span_filter_clauses(&mut sql, filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     // A fixed seed keeps comparisons reproducible on unchanged data.
     let limit = limit.clamp(1, 1_000_000);
     let text = format!(
@@ -747,6 +778,7 @@ const RETRIEVAL_ATTRIBUTE: &str = "gen_ai.data_source.id";
 
 pub(crate) fn retrieval_spans(
     conn: &Connection,
+    indexed: &Indexed,
     range: TimeRange,
     filter: &SpanFilter,
     limit: usize,
@@ -759,7 +791,7 @@ pub(crate) fn retrieval_spans(
          WHERE (gen_ai_operation = 'retrieval' OR has_retrieval)",
     );
     range_clause(&mut sql, "start_ns", range);
-    span_filter_clauses(&mut sql, filter);
+    span_filter_clauses(&mut sql, filter, indexed);
     sql.push(" ORDER BY start_ns DESC, trace_id, span_id LIMIT ?) ")
         .bind(limit.clamp(1, 1_000_000) as i64);
     let columns = projected_columns(

@@ -15,8 +15,9 @@ use std::collections::HashMap;
 use duckdb::types::Value;
 use duckdb::{Appender, Connection, params};
 
+use super::indexed::{Indexed, SLOTS};
 use crate::StoreError;
-use crate::rows::SpanRow;
+use crate::rows::WriteBatch;
 
 /// Width of a rollup bucket: five minutes, in ns.
 pub(crate) const BUCKET_NS: i64 = 300 * 1_000_000_000;
@@ -29,10 +30,12 @@ const ZERO_BIN: i16 = i16::MIN;
 
 /// The dimension columns, named as in `spans` so span filters and dimension expressions apply to
 /// both tables unchanged. `gen_ai_request_model` holds the requested model, or the responding
-/// one when none was requested.
+/// one when none was requested; `attr_0` to `attr_7` are the indexed attributes (see
+/// `indexed.rs`, which adds them).
 pub(crate) const DIMENSIONS: &str = "gen_ai_provider, gen_ai_request_model, \
     gen_ai_response_model, model_family, gen_ai_operation, service_name, service_version, \
-    agent_name, agent_id, tool_name, user_id, error_type, status_code";
+    agent_name, agent_id, tool_name, user_id, error_type, status_code, \
+    attr_0, attr_1, attr_2, attr_3, attr_4, attr_5, attr_6, attr_7";
 
 /// The table (created by a migration, see `schema.rs`).
 pub(crate) const CREATE: &str = "CREATE TABLE genai_rollup (
@@ -146,6 +149,7 @@ struct Key<'a> {
     user_id: Option<&'a str>,
     error_type: Option<&'a str>,
     status_code: u8,
+    indexed: [Option<&'a str>; SLOTS],
 }
 
 #[derive(Debug, Default)]
@@ -172,14 +176,21 @@ fn list(bins: &HashMap<i16, u32>) -> (Value, Value) {
     )
 }
 
-/// Appends the partial rollup rows of `spans` (the GenAI ones) to `app` (an appender of
+/// Appends the partial rollup rows of the GenAI spans of `batches` to `app` (an appender of
 /// `genai_rollup` inside the caller's transaction); returns how many.
-pub(crate) fn append<'a>(
+pub(crate) fn append(
     app: &mut Appender<'_>,
-    spans: impl Iterator<Item = &'a SpanRow>,
+    indexed: &Indexed,
+    batches: &[WriteBatch],
 ) -> Result<u64, StoreError> {
-    let mut groups: HashMap<Key<'a>, Sums> = HashMap::new();
-    for r in spans {
+    let mut groups: HashMap<Key<'_>, Sums> = HashMap::new();
+    let spans = batches.iter().flat_map(|b| {
+        let slots = indexed.slots_of(&b.indexed_keys);
+        b.spans
+            .iter()
+            .map(move |r| (r, Indexed::place(&slots, &r.indexed)))
+    });
+    for (r, indexed) in spans {
         let g = &r.genai;
         let Some(operation) = g.operation.as_deref() else {
             continue;
@@ -199,6 +210,7 @@ pub(crate) fn append<'a>(
             user_id: g.user_id.as_deref(),
             error_type: g.error_type.as_deref(),
             status_code: r.status_code,
+            indexed,
         };
         let s = groups.entry(key).or_default();
         let u = &g.usage;
@@ -252,6 +264,7 @@ pub(crate) fn append<'a>(
         let (latency_bins, latency_counts) = list(latency);
         let (ttft_bins, ttft_counts) = list(ttft);
         let (context_bins, context_counts) = list(context);
+        let [a0, a1, a2, a3, a4, a5, a6, a7] = k.indexed;
         app.append_row(params![
             k.bucket_ns,
             k.provider,
@@ -291,6 +304,14 @@ pub(crate) fn append<'a>(
             context_bins,
             context_counts,
             false,
+            a0,
+            a1,
+            a2,
+            a3,
+            a4,
+            a5,
+            a6,
+            a7,
         ])?;
     }
     Ok(added)
@@ -302,12 +323,13 @@ pub(crate) fn span_rows_sql(where_sql: &str) -> String {
     let latency = bin_sql("s.duration_ns::DOUBLE");
     let ttft = bin_sql("s.ttfc_s");
     let context = bin_sql("s.context_window_use");
+    let attrs = super::indexed::all_columns("s.");
     format!(
         "SELECT (s.start_ns // {BUCKET_NS}) * {BUCKET_NS} AS bucket_ns, s.gen_ai_provider, \
          coalesce(s.gen_ai_request_model, s.gen_ai_response_model) AS gen_ai_request_model, \
          s.gen_ai_response_model, s.model_family, s.gen_ai_operation, s.service_name, \
          s.service_version, s.agent_name, s.agent_id, s.tool_name, s.user_id, s.error_type, \
-         s.status_code, 1::BIGINT AS requests, \
+         s.status_code, {attrs}, 1::BIGINT AS requests, \
          coalesce(s.input_tokens, 0) AS input_tokens, coalesce(s.output_tokens, 0) AS output_tokens, \
          coalesce(s.cache_read_tokens, 0) AS cache_read_tokens, \
          coalesce(s.cache_write_tokens, 0) AS cache_write_tokens, \
@@ -332,7 +354,7 @@ pub(crate) fn span_rows_sql(where_sql: &str) -> String {
 }
 
 /// Merges rollup-shaped rows of `source` into one row per bucket and combination, marked
-/// compacted.
+/// compacted; the columns are named as in `genai_rollup` (insert them `BY NAME`).
 fn merge_sql(source: &str) -> String {
     let sums = SUMS
         .iter()
@@ -367,8 +389,9 @@ fn merge_sql(source: &str) -> String {
         .collect::<Vec<_>>()
         .join(", ");
     sql.push_str(&format!(
-        " SELECT sums.bucket_ns, {dim_cols}, {sum_cols}, latency.bins, latency.counts, \
-         ttft.bins, ttft.counts, context.bins, context.counts, true FROM sums \
+        " SELECT sums.bucket_ns, {dim_cols}, {sum_cols}, latency.bins AS latency_bins, \
+         latency.counts AS latency_counts, ttft.bins AS ttft_bins, ttft.counts AS ttft_counts, \
+         context.bins AS context_bins, context.counts AS context_counts, true AS compacted FROM sums \
          LEFT JOIN latency USING (k) LEFT JOIN ttft USING (k) LEFT JOIN context USING (k)"
     ));
     sql
@@ -386,7 +409,7 @@ fn sum_type(column: &str) -> &'static str {
 /// runs it for databases written before).
 pub(crate) fn backfill_sql() -> String {
     format!(
-        "INSERT INTO genai_rollup {}",
+        "INSERT INTO genai_rollup BY NAME {}",
         merge_sql(&span_rows_sql("true"))
     )
 }
@@ -398,7 +421,7 @@ pub(crate) fn rebuild_buckets(conn: &Connection, buckets_sql: &str) -> Result<()
     conn.execute_batch(&format!(
         "CREATE TEMP TABLE rollup_rebuild AS {buckets_sql}; \
          DELETE FROM genai_rollup WHERE bucket_ns IN (SELECT * FROM rollup_rebuild); \
-         INSERT INTO genai_rollup {}; DROP TABLE rollup_rebuild;",
+         INSERT INTO genai_rollup BY NAME {}; DROP TABLE rollup_rebuild;",
         merge_sql(&span_rows_sql(&format!(
             "(s.start_ns // {BUCKET_NS}) * {BUCKET_NS} IN (SELECT * FROM rollup_rebuild)"
         )))
@@ -431,7 +454,7 @@ pub(crate) fn compact(conn: &Connection) -> Result<u64, StoreError> {
          SELECT DISTINCT bucket_ns FROM genai_rollup WHERE NOT compacted; \
          CREATE TEMP TABLE rollup_merged AS {}; \
          DELETE FROM genai_rollup WHERE bucket_ns IN (SELECT bucket_ns FROM rollup_buckets); \
-         INSERT INTO genai_rollup SELECT * FROM rollup_merged; \
+         INSERT INTO genai_rollup BY NAME SELECT * FROM rollup_merged; \
          DROP TABLE rollup_merged; DROP TABLE rollup_buckets; COMMIT",
         merge_sql(
             "SELECT * FROM genai_rollup WHERE bucket_ns IN (SELECT bucket_ns FROM rollup_buckets)"

@@ -3,21 +3,28 @@
 //! Each migration runs once, in order, inside a transaction; `meta.schema_version` records how far
 //! a database has come. New columns are added by new migrations, never by editing old ones.
 
-use super::rollup;
+use super::{indexed, rollup};
 
 /// Ordered migrations; index + 1 is the schema version they bring the database to.
 pub(crate) fn migrations() -> Vec<String> {
     vec![
         FOUNDATION.to_owned(),
-        // 2: the GenAI rollup, filled from the spans already stored.
-        format!("{}; {}", rollup::CREATE, rollup::backfill_sql()),
+        // 2: the GenAI rollup (`migrate` fills it from the spans stored before, once every
+        // migration ran: its filling query reads columns later migrations add).
+        rollup::CREATE.to_owned(),
         // 3: spans with a retrieval view, typed (retrieval statistics read them without
         // scanning every span's GenAI JSON; `"retrieval":` occurs in it only as that key).
         "ALTER TABLE spans ADD COLUMN has_retrieval BOOLEAN; \
          UPDATE spans SET has_retrieval = contains(genai_json, '\"retrieval\":');"
             .to_owned(),
+        // 4: the indexed-attribute slots (filled when the configuration names keys).
+        indexed::migration(),
     ]
 }
+
+/// The schema version that created the rollup: a database migrated from below it has spans
+/// the rollup must be filled from.
+pub(crate) const ROLLUP_VERSION: usize = 2;
 
 /// 1: the foundation schema.
 const FOUNDATION: &str = r#"

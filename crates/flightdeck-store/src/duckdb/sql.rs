@@ -2,6 +2,7 @@
 
 use duckdb::types::Value;
 
+use super::indexed::Indexed;
 use crate::query::{SpanFilter, TimeRange};
 
 /// A SQL text with its positional parameters, built up piece by piece.
@@ -55,8 +56,9 @@ pub(crate) fn json_path(key: &str) -> String {
     format!("$.\"{escaped}\"")
 }
 
-/// Adds the span-level filter as `AND ...` clauses over the `spans` table.
-pub(crate) fn span_filter_clauses(sql: &mut Sql, f: &SpanFilter) {
+/// Adds the span-level filter as `AND ...` clauses over the `spans` table (or the rollup, when
+/// the filter only names columns it has).
+pub(crate) fn span_filter_clauses(sql: &mut Sql, f: &SpanFilter, indexed: &Indexed) {
     if let Some(v) = &f.service {
         sql.and("service_name = ?", v.clone());
     }
@@ -104,6 +106,10 @@ pub(crate) fn span_filter_clauses(sql: &mut Sql, f: &SpanFilter) {
         sql.and("error_type = ?", v.clone());
     }
     for (key, value) in &f.attributes {
+        if let Some(column) = indexed.column(key) {
+            sql.and(&format!("{column} = ?"), value.clone());
+            continue;
+        }
         // `contains` on the raw JSON is a cheap pre-filter before parsing it.
         let needle = format!("{}:", serde_json::Value::String(key.clone()));
         let path = json_path(key);

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use duckdb::types::Value;
 use duckdb::{Appender, Connection, params};
 
+use super::indexed::{Indexed, SLOTS};
 use crate::StoreError;
-use crate::rows::WriteBatch;
+use crate::rows::{SpanRow, WriteBatch};
 
 fn opt_str(value: &Option<std::sync::Arc<str>>) -> Option<&str> {
     value.as_deref()
@@ -31,6 +32,7 @@ pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 /// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
 pub(crate) struct Transaction<'a> {
     conn: &'a Connection,
+    indexed: &'a Indexed,
     appenders: Option<Appenders<'a>>,
     new_resources: HashSet<u64>,
     /// Partial rollup rows appended.
@@ -54,10 +56,11 @@ struct Appenders<'a> {
 }
 
 impl<'a> Transaction<'a> {
-    pub(crate) fn begin(conn: &'a Connection) -> Result<Self, StoreError> {
+    pub(crate) fn begin(conn: &'a Connection, indexed: &'a Indexed) -> Result<Self, StoreError> {
         conn.execute_batch("BEGIN TRANSACTION")?;
         let mut transaction = Transaction {
             conn,
+            indexed,
             appenders: None,
             new_resources: HashSet::new(),
             rollup_rows: 0,
@@ -84,8 +87,13 @@ impl<'a> Transaction<'a> {
         let Some(appenders) = self.appenders.as_mut() else {
             return Err(StoreError::Database("the transaction is finished".into()));
         };
-        self.rollup_rows +=
-            append_all(appenders, known_resources, batches, &mut self.new_resources)?;
+        self.rollup_rows += append_all(
+            appenders,
+            self.indexed,
+            known_resources,
+            batches,
+            &mut self.new_resources,
+        )?;
         self.unflushed += batches.iter().map(WriteBatch::len).sum::<usize>();
         if self.unflushed >= FLUSH_ROWS {
             appenders.flush()?;
@@ -138,6 +146,7 @@ impl Drop for Transaction<'_> {
 
 fn append_all(
     appenders: &mut Appenders<'_>,
+    indexed: &Indexed,
     known_resources: &HashSet<u64>,
     batches: &[WriteBatch],
     new_resources: &mut HashSet<u64>,
@@ -160,72 +169,14 @@ fn append_all(
             row.dropped_attributes
         ])?;
     }
-    for r in batches.iter().flat_map(|b| &b.spans) {
-        let g = &r.genai;
-        let cost = g.cost.as_ref();
-        spans.append_row(params![
-            r.trace_id,
-            r.span_id,
-            r.parent_span_id,
-            r.start_ns,
-            r.end_ns,
-            r.end_ns - r.start_ns,
-            r.name,
-            r.kind,
-            r.status_code,
-            r.status_message,
-            &*r.service_name,
-            opt_str(&r.service_version),
-            r.resource_id,
-            &*r.scope_name,
-            opt_str(&r.scope_version),
-            opt_str(&r.scope_extra),
-            r.trace_state,
-            r.flags,
-            r.attributes,
-            r.events,
-            r.links,
-            r.dropped[0],
-            r.dropped[1],
-            r.dropped[2],
-            g.operation,
-            g.provider,
-            g.request_model,
-            g.response_model,
-            g.usage.input_tokens,
-            g.usage.output_tokens,
-            g.usage.cache_read_input_tokens,
-            g.usage.cache_write_input_tokens,
-            g.usage.reasoning_output_tokens,
-            string_list(&g.finish_reasons),
-            g.response_id,
-            g.conversation_id,
-            g.agent_name,
-            g.agent_id,
-            g.tool_name,
-            g.tool_type,
-            g.tool_call_id,
-            g.error_type,
-            g.time_to_first_chunk,
-            g.model_family,
-            g.user_id,
-            g.output_tokens_per_second,
-            g.max_chunk_gap,
-            g.usage_missing,
-            cost.map(|c| c.total),
-            cost.map(|c| c.input),
-            cost.map(|c| c.cache_read),
-            cost.map(|c| c.cache_write),
-            cost.map(|c| c.output),
-            cost.map(|c| c.reasoning),
-            cost.map(|c| c.priced_as.as_str()),
-            g.context_window_use,
-            g.context_length_exceeded,
-            r.genai_json,
-            g.retrieval.is_some(),
-        ])?;
+    for batch in batches {
+        let slots = indexed.slots_of(&batch.indexed_keys);
+        for r in &batch.spans {
+            append_span(spans, r, &Indexed::place(&slots, &r.indexed))?;
+        }
     }
-    let rollup_rows = super::rollup::append(rollup, batches.iter().flat_map(|b| &b.spans))?;
+    let rollup_rows = super::rollup::append(rollup, indexed, batches)?;
+
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
         let services = Value::List(
             p.services
@@ -268,4 +219,85 @@ fn append_all(
         ])?;
     }
     Ok(rollup_rows)
+}
+
+/// Appends one span row, with its indexed attribute values in slot order.
+fn append_span(
+    spans: &mut Appender<'_>,
+    r: &SpanRow,
+    indexed: &[Option<&str>; SLOTS],
+) -> Result<(), StoreError> {
+    let g = &r.genai;
+    let cost = g.cost.as_ref();
+    let [a0, a1, a2, a3, a4, a5, a6, a7] = indexed;
+    spans.append_row(params![
+        r.trace_id,
+        r.span_id,
+        r.parent_span_id,
+        r.start_ns,
+        r.end_ns,
+        r.end_ns - r.start_ns,
+        r.name,
+        r.kind,
+        r.status_code,
+        r.status_message,
+        &*r.service_name,
+        opt_str(&r.service_version),
+        r.resource_id,
+        &*r.scope_name,
+        opt_str(&r.scope_version),
+        opt_str(&r.scope_extra),
+        r.trace_state,
+        r.flags,
+        r.attributes,
+        r.events,
+        r.links,
+        r.dropped[0],
+        r.dropped[1],
+        r.dropped[2],
+        g.operation,
+        g.provider,
+        g.request_model,
+        g.response_model,
+        g.usage.input_tokens,
+        g.usage.output_tokens,
+        g.usage.cache_read_input_tokens,
+        g.usage.cache_write_input_tokens,
+        g.usage.reasoning_output_tokens,
+        string_list(&g.finish_reasons),
+        g.response_id,
+        g.conversation_id,
+        g.agent_name,
+        g.agent_id,
+        g.tool_name,
+        g.tool_type,
+        g.tool_call_id,
+        g.error_type,
+        g.time_to_first_chunk,
+        g.model_family,
+        g.user_id,
+        g.output_tokens_per_second,
+        g.max_chunk_gap,
+        g.usage_missing,
+        cost.map(|c| c.total),
+        cost.map(|c| c.input),
+        cost.map(|c| c.cache_read),
+        cost.map(|c| c.cache_write),
+        cost.map(|c| c.output),
+        cost.map(|c| c.reasoning),
+        cost.map(|c| c.priced_as.as_str()),
+        g.context_window_use,
+        g.context_length_exceeded,
+        r.genai_json,
+        g.retrieval.is_some(),
+        a0,
+        a1,
+        a2,
+        a3,
+        a4,
+        a5,
+        a6,
+        a7,
+    ])?;
+    Ok(())
 }

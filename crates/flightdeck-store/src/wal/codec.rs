@@ -23,8 +23,13 @@ pub(crate) fn encode(batch: &WriteBatch, out: &mut Vec<u8>) {
         logs,
         resources,
         trace_parts,
+        indexed_keys,
     } = batch;
     let mut e = Enc(out);
+    e.len(indexed_keys.len());
+    for key in indexed_keys.iter() {
+        e.str(key);
+    }
     e.len(spans.len());
     for row in spans {
         e.span(row);
@@ -48,7 +53,9 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Vec<WriteBatch>, DecodeError> {
     let mut d = Dec(bytes);
     let mut batches = Vec::new();
     while !d.0.is_empty() {
+        let indexed_keys: Arc<[String]> = d.list(Dec::string)?.into();
         batches.push(WriteBatch {
+            indexed_keys,
             spans: d.list(Dec::span)?,
             logs: d.list(Dec::log)?,
             resources: d.list(Dec::resource)?,
@@ -140,6 +147,7 @@ impl Enc<'_> {
             dropped,
             genai,
             genai_json,
+            indexed,
         } = row;
         self.u128(*trace_id);
         self.u64(*span_id);
@@ -166,6 +174,10 @@ impl Enc<'_> {
         }
         self.genai(genai);
         self.opt_str(genai_json.as_deref());
+        self.len(indexed.len());
+        for value in indexed {
+            self.opt_str(value.as_deref());
+        }
     }
 
     fn genai(&mut self, genai: &GenAi) {
@@ -482,6 +494,7 @@ impl<'a> Dec<'a> {
             dropped: [self.u32()?, self.u32()?, self.u32()?],
             genai: self.genai()?,
             genai_json: self.opt_string()?,
+            indexed: self.list(Self::opt_string)?,
         })
     }
 

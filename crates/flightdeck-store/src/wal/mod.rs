@@ -8,7 +8,7 @@
 //!
 //! `<data_dir>/wal/` holds segment files named after the sequence number of their first record
 //! (`00000000000000000042.wal`, 20 digits so that names sort in order). A segment starts with the
-//! 8-byte magic `FDWAL\0\0\x01` (the last byte is the format version), followed by records:
+//! 8-byte magic `FDWAL\0\0\x02` (the last byte is the format version), followed by records:
 //!
 //! | bytes | field |
 //! |---|---|
@@ -42,7 +42,7 @@ use crate::StoreError;
 use crate::rows::WriteBatch;
 
 /// Segment magic; the last byte is the format version (of framing and payload encoding).
-const MAGIC: &[u8; 8] = b"FDWAL\0\0\x01";
+const MAGIC: &[u8; 8] = b"FDWAL\0\0\x02";
 /// Length, body CRC, header CRC.
 const FRAME_HEADER: usize = 12;
 /// Sequence number, uncompressed length.
@@ -506,7 +506,9 @@ fn scan<'a>(
     if !bytes.starts_with(MAGIC) {
         return Err(if bytes.starts_with(&MAGIC[..7]) {
             StoreError::Corrupt(format!(
-                "{}: log format version {} is not supported by this build (expects {})",
+                "{}: log format version {} is not supported by this build (expects {}); start \
+                 the build that wrote it once to load it, or move the segment aside to discard \
+                 what it holds",
                 path.display(),
                 bytes[7],
                 MAGIC[7]

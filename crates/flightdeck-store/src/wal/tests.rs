@@ -36,11 +36,17 @@ fn segments(dir: &Path) -> Vec<PathBuf> {
 /// all fields set and spans without one.
 #[test]
 fn codec_round_trips_every_field() {
+    let keys: std::sync::Arc<[String]> = ["tenant.id", "host.name", "absent"]
+        .map(String::from)
+        .into();
     let batches = vec![
         test_util::batch(200, 0),
         WriteBatch::default(),
         test_util::batch(20, 3),
+        WriteBatch::from_spans_indexing(&test_util::spans(20, 5), &keys),
     ];
+    let indexed = &batches[3].spans[0].indexed;
+    assert!(indexed[0].is_some() && indexed[1].is_some() && indexed[2].is_none());
     assert!(batches[0].spans.iter().any(|s| s.genai.retrieval.is_some()));
     assert!(batches[0].spans.iter().any(|s| s.genai.is_empty()));
     let mut payload = Vec::new();

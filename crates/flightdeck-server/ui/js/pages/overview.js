@@ -28,7 +28,9 @@ const costAxis = (v) => `$${Number(v.toPrecision(3))}`;
 
 export function mount(root, ctx) {
   const pct = PERCENTILES.some(([p]) => p === ctx.params.get('pct')) ? ctx.params.get('pct') : 'p95';
-  const top = TOP_BY.some(([v]) => v === ctx.params.get('top')) ? ctx.params.get('top') : 'operation,model';
+  // Besides the fixed choices, any attribute (`attr:<key>`); the indexed ones are offered.
+  const asked = ctx.params.get('top');
+  const top = TOP_BY.some(([v]) => v === asked) || /^attr:./.test(asked ?? '') ? asked : 'operation,model';
   const withParam = (key, value) => {
     const next = new URLSearchParams(ctx.params);
     next.set(key, value);
@@ -47,7 +49,15 @@ export function mount(root, ctx) {
   const topSlots = { cost: h('div'), latency: h('div'), errors: h('div') };
   const failing = h('div');
   const topSelect = h('select', { 'aria-label': 'Group top lists by', onchange: (e) => ctx.navigate(withParam('top', e.target.value)) },
-    TOP_BY.map(([v, label]) => h('option', { value: v, selected: v === top }, label)));
+    TOP_BY.map(([v, label]) => h('option', { value: v, selected: v === top }, label)),
+    top.startsWith('attr:') ? h('option', { value: top, selected: true }, top.slice(5)) : null);
+  /** Offers the server's indexed attributes (fast to group by) in the top-list choice. */
+  const offerIndexed = (stats) => {
+    for (const key of stats?.indexed_attributes ?? []) {
+      const value = `attr:${key}`;
+      if (value !== top) append(topSelect, [h('option', { value }, key)]);
+    }
+  };
 
   const content = h('div', { id: 'overview-content' });
   replace(root,
@@ -101,17 +111,19 @@ export function mount(root, ctx) {
     const q = ctx.range;
     const opts = { signal: ctx.signal };
     const topQuery = (order) => api.get('/analytics', { ...q, group_by: top, order_by: order, limit: 10 }, opts);
-    const [totals, series, byCost, byLatency, byErrors, failures] = await Promise.allSettled([
+    const [totals, series, byCost, byLatency, byErrors, failures, stats] = await Promise.allSettled([
       api.get('/analytics', { ...q, group_by: 'none' }, opts),
       api.get('/analytics', { ...q, group_by: 'model', step: step[0], limit: MAX_MODELS, order_by: 'requests' }, opts),
       topQuery('cost'),
       topQuery('latency'),
       topQuery('errors'),
       api.get('/traces', { ...q, status: 'error', limit: 10 }, opts),
+      api.get('/stats', null, opts),
     ]);
-    for (const r of [totals, series, byCost, byLatency, byErrors, failures]) {
+    for (const r of [totals, series, byCost, byLatency, byErrors, failures, stats]) {
       if (r.status === 'rejected' && api.isAbort(r.reason)) return;
     }
+    if (stats.status === 'fulfilled') offerIndexed(stats.value);
 
     // Totals, and what to say when there is nothing.
     replace(notice);
@@ -151,7 +163,7 @@ export function mount(root, ctx) {
 
     // Top lists: the group, the metric the list is ordered by, and the volume.
     const dims = top.split(',');
-    const groupColumn = { label: dims.map((d) => d.replace('_', ' ')).join(' · '), value: (r) => groupLabel(r.group, dims), wrap: true };
+    const groupColumn = { label: dims.map((d) => d.replace(/^attr:/, '').replace('_', ' ')).join(' · '), value: (r) => groupLabel(r.group, dims), wrap: true };
     const requests = { label: 'Requests', num: true, value: (r) => f.int(r.requests) };
     const renderTop = (slot, result, metric, { keep } = {}) => {
       if (result.status === 'rejected') return replace(slot, errorBox('the top list', result.reason));
