@@ -142,3 +142,92 @@ pub(crate) const SPAN_READ_COLUMNS: &str = "trace_id, span_id, parent_span_id, s
 pub(crate) const LOG_COLUMNS: &str = "time_ns, observed_ns, trace_id, span_id, severity_number, \
     severity_text, event_name, body, attributes, service_name, resource_id, scope_name, \
     scope_version, flags, dropped_attributes";
+
+#[cfg(test)]
+mod tests {
+    use duckdb::Connection;
+
+    use super::super::indexed;
+    use crate::{DuckDbStore, Store as _, StoreConfig, Writer as _, test_util};
+
+    type Totals = Vec<(Option<String>, i64, i64, bool)>;
+
+    /// Per model: GenAI spans and input tokens from the rollup, and whether any span has a
+    /// retrieval view.
+    fn totals(store: &DuckDbStore) -> Totals {
+        store
+            .with_reader(|c| {
+                let mut stmt = c.prepare(
+                    "SELECT r.gen_ai_request_model, r.n, r.input, \
+                     coalesce(s.retrievals, 0) > 0 FROM \
+                     (SELECT gen_ai_request_model, sum(requests)::BIGINT AS n, \
+                      sum(input_tokens)::BIGINT AS input FROM genai_rollup GROUP BY 1) r \
+                     LEFT JOIN (SELECT coalesce(gen_ai_request_model, gen_ai_response_model) AS m, \
+                      count(*) FILTER (WHERE has_retrieval) AS retrievals FROM spans GROUP BY 1) s \
+                     ON r.gen_ai_request_model IS NOT DISTINCT FROM s.m ORDER BY 1",
+                )?;
+                let rows =
+                    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+                Ok(rows.collect::<Result<_, _>>()?)
+            })
+            .unwrap()
+    }
+
+    /// A database written at schema version 1 (spans only, no rollup) is migrated to the
+    /// current version at start-up: the rollup is filled from its spans and later columns from
+    /// what the spans hold.
+    #[test]
+    fn a_version_1_database_is_migrated_and_its_rollup_filled() {
+        let current = tempfile::tempdir().unwrap();
+        let store = DuckDbStore::open(&StoreConfig::new(current.path())).unwrap();
+        for seed in 1..=3 {
+            store.write(&[test_util::batch(100, seed)]).unwrap();
+        }
+        store.close().unwrap();
+        let expected = totals(&store);
+        assert!(
+            expected.len() > 2 && expected.iter().any(|t| t.3),
+            "{expected:?}"
+        );
+        drop(store);
+
+        // The same rows in a version-1 database.
+        let old = tempfile::tempdir().unwrap();
+        let config = StoreConfig::new(old.path());
+        {
+            let conn = Connection::open(config.database_path()).unwrap();
+            conn.execute_batch(&format!(
+                "CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR); {} \
+                 INSERT INTO meta VALUES ('schema_version', '1'); \
+                 ATTACH '{}' AS n (READ_ONLY); \
+                 INSERT INTO spans SELECT * EXCLUDE (has_retrieval, {}) FROM n.spans; \
+                 INSERT INTO resources SELECT * FROM n.resources; \
+                 INSERT INTO trace_parts SELECT * FROM n.trace_parts; DETACH n;",
+                super::FOUNDATION,
+                StoreConfig::new(current.path()).database_path().display(),
+                indexed::all_columns(""),
+            ))
+            .unwrap();
+        }
+        let store = DuckDbStore::open(&config).unwrap();
+        assert_eq!(totals(&store), expected);
+        let version: String = store
+            .with_reader(|c| {
+                Ok(c.query_row(
+                    "SELECT value FROM meta WHERE key = 'schema_version'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(version, super::migrations().len().to_string());
+        assert_eq!(
+            store.counts().unwrap().spans,
+            DuckDbStore::open(&StoreConfig::new(current.path()))
+                .unwrap()
+                .counts()
+                .unwrap()
+                .spans
+        );
+    }
+}
