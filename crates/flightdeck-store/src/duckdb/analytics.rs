@@ -145,10 +145,7 @@ pub(crate) fn analytics(
     range_clause(&mut sql, "s.start_ns", query.range);
     span_filter_clauses(&mut sql, &query.filter, indexed);
     sql.push(")");
-    let base = Sql {
-        text: sql.text.clone(),
-        params: sql.params.clone(),
-    };
+    let base = sql.clone();
 
     let group_list = if dim_cols.is_empty() {
         String::new()
@@ -279,6 +276,29 @@ fn percentiles(value: Value, scale: f64) -> Percentiles {
     }
 }
 
+/// Input, output, cache-read, cache-write and reasoning tokens from the columns at `at`.
+fn token_totals(row: &duckdb::Row<'_>, at: usize) -> Result<TokenTotals, duckdb::Error> {
+    Ok(TokenTotals {
+        input: row.get(at)?,
+        output: row.get(at + 1)?,
+        cache_read: row.get(at + 2)?,
+        cache_write: row.get(at + 3)?,
+        reasoning: row.get(at + 4)?,
+    })
+}
+
+/// Total, input, cache-read, cache-write, output and reasoning cost from the columns at `at`.
+fn cost_totals(row: &duckdb::Row<'_>, at: usize) -> Result<CostTotals, duckdb::Error> {
+    Ok(CostTotals {
+        total: row.get(at)?,
+        input: row.get(at + 1)?,
+        cache_read: row.get(at + 2)?,
+        cache_write: row.get(at + 3)?,
+        output: row.get(at + 4)?,
+        reasoning: row.get(at + 5)?,
+    })
+}
+
 fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duckdb::Error> {
     let mut group = serde_json::Map::new();
     for (i, name) in names.iter().enumerate() {
@@ -291,13 +311,7 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
     let m = 1 + names.len();
     let requests = row.get::<_, i64>(m)? as u64;
     let errors = row.get::<_, i64>(m + 1)? as u64;
-    let tokens = TokenTotals {
-        input: row.get(m + 4)?,
-        output: row.get(m + 5)?,
-        cache_read: row.get(m + 6)?,
-        cache_write: row.get(m + 7)?,
-        reasoning: row.get(m + 8)?,
-    };
+    let tokens = token_totals(row, m + 4)?;
     Ok(AnalyticsRow {
         bucket_start_ns: row.get(0)?,
         group,
@@ -313,14 +327,7 @@ fn read_row(row: &duckdb::Row<'_>, names: &[String]) -> Result<AnalyticsRow, duc
         ttft_ms: percentiles(row.get(m + 3)?, 1e3),
         cache_hit_ratio: (tokens.input > 0).then(|| tokens.cache_read as f64 / tokens.input as f64),
         tokens,
-        cost: CostTotals {
-            total: row.get(m + 9)?,
-            input: row.get(m + 10)?,
-            cache_read: row.get(m + 11)?,
-            cache_write: row.get(m + 12)?,
-            output: row.get(m + 13)?,
-            reasoning: row.get(m + 14)?,
-        },
+        cost: cost_totals(row, m + 9)?,
         unpriced: row.get::<_, i64>(m + 15)? as u64,
         usage_missing: row.get::<_, i64>(m + 16)? as u64,
         output_tokens_per_second: row.get(m + 17)?,
@@ -464,8 +471,7 @@ impl RollupReader<'_> {
         tail: &str,
         each: &mut dyn FnMut(GroupKey, &duckdb::Row<'_>, usize) -> Result<(), duckdb::Error>,
     ) -> Result<(), StoreError> {
-        let mut sql = Sql::new(&self.source.text);
-        sql.params = self.source.params.clone();
+        let mut sql = self.source.clone();
         sql.push(tail);
         let mut stmt = self.conn.prepare(&sql.text)?;
         let mut rows = stmt.query(params_from_iter(sql.params.iter()))?;
@@ -508,8 +514,7 @@ impl RollupReader<'_> {
             .join(" UNION ALL ");
         // The merged histogram of every key, read as Arrow batches (far fewer calls than
         // rows); the percentiles are computed here.
-        let mut sql = Sql::new(&self.source.text);
-        sql.params = self.source.params.clone();
+        let mut sql = self.source.clone();
         sql.push(&format!(
             " SELECT {cols}, h, {bin} AS b, sum(n)::BIGINT AS n FROM ({unnested}) \
              WHERE b IS NOT NULL GROUP BY ALL"
@@ -687,21 +692,8 @@ fn from_rollup(
             }
             r.requests = row.get::<_, i64>(m)? as u64;
             r.errors = row.get::<_, i64>(m + 1)? as u64;
-            r.tokens = TokenTotals {
-                input: row.get(m + 2)?,
-                output: row.get(m + 3)?,
-                cache_read: row.get(m + 4)?,
-                cache_write: row.get(m + 5)?,
-                reasoning: row.get(m + 6)?,
-            };
-            r.cost = CostTotals {
-                total: row.get(m + 7)?,
-                input: row.get(m + 8)?,
-                cache_read: row.get(m + 9)?,
-                cache_write: row.get(m + 10)?,
-                output: row.get(m + 11)?,
-                reasoning: row.get(m + 12)?,
-            };
+            r.tokens = token_totals(row, m + 2)?;
+            r.cost = cost_totals(row, m + 7)?;
             r.unpriced = row.get::<_, i64>(m + 13)? as u64;
             r.usage_missing = row.get::<_, i64>(m + 14)? as u64;
             p.tps = (row.get(m + 15)?, row.get(m + 16)?);

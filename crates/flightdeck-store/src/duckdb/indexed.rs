@@ -53,6 +53,8 @@ pub(crate) fn migration() -> String {
 pub(crate) struct Indexed {
     /// `(key, slot)`, in the configured order.
     slots: Vec<(String, usize)>,
+    /// The keys of `slots`, shared with the row builders.
+    keys: Arc<[String]>,
 }
 
 impl Indexed {
@@ -62,7 +64,21 @@ impl Indexed {
         let slots = stmt
             .query_map([], |row| Ok((row.get(0)?, row.get::<_, u8>(1)? as usize)))?
             .collect::<Result<_, _>>()?;
-        Ok(Indexed { slots })
+        Ok(Indexed::new(slots))
+    }
+
+    fn new(slots: Vec<(String, usize)>) -> Indexed {
+        let keys = slots.iter().map(|(k, _)| k.clone()).collect();
+        Indexed { slots, keys }
+    }
+
+    /// The slots of `keys` (those that have one), in that order.
+    fn in_order(&self, keys: &[String]) -> Indexed {
+        Indexed::new(
+            keys.iter()
+                .filter_map(|k| self.slot(k).map(|s| (k.clone(), s)))
+                .collect(),
+        )
     }
 
     /// The column holding `key`, when it is indexed.
@@ -75,8 +91,8 @@ impl Indexed {
     }
 
     /// The indexed keys.
-    pub(crate) fn keys(&self) -> Arc<[String]> {
-        self.slots.iter().map(|(k, _)| k.clone()).collect()
+    pub(crate) fn keys(&self) -> &Arc<[String]> {
+        &self.keys
     }
 
     /// For each of `keys` (a batch's [`crate::WriteBatch::indexed_keys`]), its slot.
@@ -137,12 +153,7 @@ pub(crate) fn sync(conn: &Connection, keys: &[String]) -> Result<Indexed, StoreE
         .collect();
     let added: Vec<&String> = keys.iter().filter(|k| stored.slot(k).is_none()).collect();
     if removed.is_empty() && added.is_empty() {
-        return Ok(Indexed {
-            slots: keys
-                .iter()
-                .filter_map(|k| stored.slot(k).map(|s| (k.clone(), s)))
-                .collect(),
-        });
+        return Ok(stored.in_order(keys));
     }
     let started = std::time::Instant::now();
     conn.execute_batch("BEGIN TRANSACTION")?;
@@ -179,7 +190,6 @@ pub(crate) fn sync(conn: &Connection, keys: &[String]) -> Result<Indexed, StoreE
             return Err(e);
         }
     }
-    let now = Indexed::load(conn)?;
     tracing::info!(
         indexed = ?keys,
         added = added.len(),
@@ -187,12 +197,7 @@ pub(crate) fn sync(conn: &Connection, keys: &[String]) -> Result<Indexed, StoreE
         elapsed = ?started.elapsed(),
         "indexed attributes updated for the stored spans"
     );
-    Ok(Indexed {
-        slots: keys
-            .iter()
-            .filter_map(|k| now.slot(k).map(|s| (k.clone(), s)))
-            .collect(),
-    })
+    Ok(Indexed::load(conn)?.in_order(keys))
 }
 
 /// Fills slot `slot` with `key` for every stored span: the span's attribute, else its

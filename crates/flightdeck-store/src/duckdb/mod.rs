@@ -107,7 +107,6 @@ pub struct DuckDbStore {
     behind: behind::WriteBehind,
     /// The indexed attributes (fixed while the store is open).
     indexed: Indexed,
-    indexed_keys: Arc<[String]>,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
 }
@@ -202,7 +201,6 @@ impl DuckDbStore {
             log_dir: config.log_dir(),
             writer,
             behind,
-            indexed_keys: indexed.keys(),
             indexed,
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
@@ -395,7 +393,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
 
 impl crate::Writer for DuckDbStore {
     fn write(&self, batches: &[WriteBatch]) -> Result<(), StoreError> {
-        let keys = &self.indexed_keys;
+        let keys = self.indexed.keys();
         if batches
             .iter()
             .all(|b| b.spans.is_empty() || b.indexed_keys == *keys)
@@ -417,7 +415,7 @@ impl crate::Writer for DuckDbStore {
     }
 
     fn indexed_attributes(&self) -> Arc<[String]> {
-        Arc::clone(&self.indexed_keys)
+        Arc::clone(self.indexed.keys())
     }
 }
 

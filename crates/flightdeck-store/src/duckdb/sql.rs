@@ -6,7 +6,7 @@ use super::indexed::Indexed;
 use crate::query::{SpanFilter, TimeRange};
 
 /// A SQL text with its positional parameters, built up piece by piece.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Sql {
     pub(crate) text: String,
     pub(crate) params: Vec<Value>,
