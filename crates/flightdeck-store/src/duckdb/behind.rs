@@ -388,7 +388,7 @@ fn run(shared: &Shared, writer: &Mutex<WriterState>, log: &Mutex<Log>, limits: &
         let Some(rollup_rows) = load(shared, writer, &records, last_seq, rows) else {
             return;
         };
-        tracing::debug!(rows, last_seq, elapsed = ?started.elapsed(), "loaded");
+        tracing::debug!(rows, bytes, last_seq, elapsed = ?started.elapsed(), "loaded");
         // The segments go before readers are told, so whoever waited for these rows also sees
         // the log without them; compaction comes after, so it does not hold readers up.
         wal::delete(lock(log).take_loaded(last_seq));
@@ -417,7 +417,7 @@ fn load(
     loop {
         let result = {
             let mut writer = lock(writer);
-            load_once(&mut writer, records, last_seq)
+            load_once(&mut writer, records, last_seq, rows)
         };
         let e = match result {
             Ok(rollup_rows) => return Some(rollup_rows),
@@ -450,18 +450,31 @@ fn load(
 
 /// One transaction: every record decoded and appended in turn, then committed with `last_seq`.
 /// Returns the partial rollup rows written (the caller compacts the rollup when enough
-/// accumulated).
+/// accumulated). A load of [`BULK_ROWS`] or more runs with DuckDB single-threaded (see
+/// [`WriterState::single_threaded`]).
 fn load_once(
     writer: &mut WriterState,
     records: &[&Record],
     last_seq: u64,
+    rows: usize,
 ) -> Result<u64, StoreError> {
-    let mut transaction = write::Transaction::begin(&writer.conn, &writer.indexed)?;
-    for record in records {
-        transaction.append(&writer.known_resources, &record.decode()?)?;
+    let load = |writer: &mut WriterState| {
+        let mut transaction = write::Transaction::begin(&writer.conn, &writer.indexed)?;
+        for record in records {
+            transaction.append(&writer.known_resources, &record.decode()?)?;
+        }
+        transaction.commit(&mut writer.known_resources, last_seq)
+    };
+    if rows >= BULK_ROWS {
+        writer.single_threaded(load)
+    } else {
+        load(writer)
     }
-    transaction.commit(&mut writer.known_resources, last_seq)
 }
+
+/// Loads of at least this many rows run single-threaded: smaller ones give DuckDB's workers
+/// little to do.
+const BULK_ROWS: usize = 40_000;
 
 #[cfg(test)]
 mod tests {
