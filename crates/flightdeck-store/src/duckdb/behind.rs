@@ -459,7 +459,7 @@ fn load_once(
     rows: usize,
 ) -> Result<u64, StoreError> {
     let load = |writer: &mut WriterState| {
-        let mut transaction = write::Transaction::begin(&writer.conn, &writer.indexed)?;
+        let mut transaction = write::Transaction::begin(&writer.raw, &writer.indexed)?;
         for record in records {
             transaction.append(&writer.known_resources, &record.decode()?)?;
         }
@@ -517,6 +517,27 @@ mod tests {
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .unwrap()
+    }
+
+    /// A load large enough to run single-threaded gives DuckDB its configured threads back.
+    #[test]
+    fn a_bulk_load_gives_duckdb_its_threads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = DuckDbStore::open(&StoreConfig {
+            threads: 2,
+            ..config(&dir)
+        })
+        .unwrap();
+        let batch = test_util::batch(BULK_ROWS, 1);
+        assert!(batch.len() >= BULK_ROWS);
+        store.write(std::slice::from_ref(&batch)).unwrap();
+        assert_eq!(store.counts().unwrap().spans, batch.spans.len() as u64);
+        let threads: i64 = store
+            .with_reader(|conn| {
+                Ok(conn.query_row("SELECT current_setting('threads')", [], |row| row.get(0))?)
+            })
+            .unwrap();
+        assert_eq!(threads, 2);
     }
 
     /// A read right after a write sees it: counts, the trace, its summary.

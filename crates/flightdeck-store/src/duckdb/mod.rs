@@ -8,6 +8,7 @@
 mod analytics;
 mod behind;
 mod indexed;
+mod raw;
 mod read;
 mod reprice;
 mod rollup;
@@ -19,7 +20,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use duckdb::{Config, Connection};
+use duckdb::Connection;
 use flightdeck_model::{LogRecord, Span, SpanId, TraceId};
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +28,7 @@ use crate::query::*;
 use crate::rows::WriteBatch;
 use crate::{Store, StoreError, wal};
 use indexed::Indexed;
+use raw::{RawConnection, RawDatabase};
 
 /// Settings of the embedded store.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -115,10 +117,14 @@ pub struct DuckDbStore {
     indexed: Indexed,
     readers: Mutex<Vec<Connection>>,
     base: Mutex<Connection>,
+    /// The database handle: connections are made from it (dropped last).
+    _database: Arc<RawDatabase>,
 }
 
 struct WriterState {
     conn: Connection,
+    /// The same database through the C API directly: the loader's transactions and appenders.
+    raw: RawConnection,
     /// The slots of the indexed attributes.
     indexed: Indexed,
     known_resources: HashSet<u64>,
@@ -203,18 +209,20 @@ impl DuckDbStore {
             source,
         })?;
         let path = config.database_path();
-        let mut db_config = Config::default().max_memory(&config.memory_limit)?;
+        let mut settings = vec![("max_memory", config.memory_limit.clone())];
         if config.threads > 0 {
-            db_config = db_config.threads(config.threads as i64)?;
+            settings.push(("threads", config.threads.to_string()));
         }
         indexed::check(&config.indexed_attributes)?;
-        let base = Connection::open_with_flags(&path, db_config)?;
+        let database = Arc::new(RawDatabase::open(&path, &settings)?);
+        let base = database.connection()?;
         migrate(&base)?;
         let conn = base.try_clone()?;
         let known_resources = read::resource_ids(&conn)?;
         let mut writer = WriterState {
             indexed: Indexed::load(&conn)?,
             conn,
+            raw: database.raw_connection()?,
             known_resources,
             rollup_pending: 0,
             rollup_rows: 0,
@@ -237,6 +245,7 @@ impl DuckDbStore {
             indexed,
             readers: Mutex::new(Vec::new()),
             base: Mutex::new(base),
+            _database: database,
         })
     }
 
@@ -308,6 +317,7 @@ fn replay(
 ) -> Result<(wal::Log, u64), StoreError> {
     let WriterState {
         conn,
+        raw,
         indexed,
         known_resources,
         ..
@@ -343,7 +353,7 @@ fn replay(
             let (open, in_transaction) = match transaction.as_mut() {
                 Some(open) => open,
                 None => transaction.insert((
-                    write::Transaction::begin(conn, indexed).map_err(|e| context(seq, e))?,
+                    write::Transaction::begin(raw, indexed).map_err(|e| context(seq, e))?,
                     0,
                 )),
             };

@@ -12,10 +12,10 @@
 
 use std::collections::HashMap;
 
-use duckdb::types::Value;
-use duckdb::{Appender, Connection, params};
+use duckdb::Connection;
 
 use super::indexed::{Indexed, SLOTS};
+use super::raw::{List, RawAppender};
 use crate::StoreError;
 use crate::rows::WriteBatch;
 
@@ -164,22 +164,16 @@ struct Sums {
     histograms: [HashMap<i16, u32>; 3],
 }
 
-fn list(bins: &HashMap<i16, u32>) -> (Value, Value) {
-    if bins.is_empty() {
-        return (Value::Null, Value::Null);
-    }
+fn list(bins: &HashMap<i16, u32>) -> (Vec<i16>, Vec<u32>) {
     let mut sorted: Vec<(i16, u32)> = bins.iter().map(|(&b, &c)| (b, c)).collect();
     sorted.sort_unstable();
-    (
-        Value::List(sorted.iter().map(|&(b, _)| Value::SmallInt(b)).collect()),
-        Value::List(sorted.iter().map(|&(_, c)| Value::UInt(c)).collect()),
-    )
+    sorted.into_iter().unzip()
 }
 
 /// Appends the partial rollup rows of the GenAI spans of `batches` to `app` (an appender of
 /// `genai_rollup` inside the caller's transaction); returns how many.
 pub(crate) fn append(
-    app: &mut Appender<'_>,
+    app: &mut RawAppender<'_>,
     indexed: &Indexed,
     batches: &[WriteBatch],
 ) -> Result<u64, StoreError> {
@@ -265,53 +259,53 @@ pub(crate) fn append(
         let (ttft_bins, ttft_counts) = list(ttft);
         let (context_bins, context_counts) = list(context);
         let [a0, a1, a2, a3, a4, a5, a6, a7] = k.indexed;
-        app.append_row(params![
-            k.bucket_ns,
-            k.provider,
-            k.model,
-            k.response_model,
-            k.model_family,
-            k.operation,
-            k.service_name,
-            k.service_version,
-            k.agent_name,
-            k.agent_id,
-            k.tool_name,
-            k.user_id,
-            k.error_type,
-            k.status_code,
-            s.ints[0],
-            s.ints[1],
-            s.ints[2],
-            s.ints[3],
-            s.ints[4],
-            s.ints[5],
-            s.costs[0],
-            s.costs[1],
-            s.costs[2],
-            s.costs[3],
-            s.costs[4],
-            s.costs[5],
-            s.unpriced,
-            s.usage_missing,
-            s.tps_sum,
-            s.tps_count,
-            s.context_length_exceeded,
-            latency_bins,
-            latency_counts,
-            ttft_bins,
-            ttft_counts,
-            context_bins,
-            context_counts,
-            false,
-            a0,
-            a1,
-            a2,
-            a3,
-            a4,
-            a5,
-            a6,
-            a7,
+        app.row(&[
+            &k.bucket_ns,
+            &k.provider,
+            &k.model,
+            &k.response_model,
+            &k.model_family,
+            &k.operation,
+            &k.service_name,
+            &k.service_version,
+            &k.agent_name,
+            &k.agent_id,
+            &k.tool_name,
+            &k.user_id,
+            &k.error_type,
+            &k.status_code,
+            &s.ints[0],
+            &s.ints[1],
+            &s.ints[2],
+            &s.ints[3],
+            &s.ints[4],
+            &s.ints[5],
+            &s.costs[0],
+            &s.costs[1],
+            &s.costs[2],
+            &s.costs[3],
+            &s.costs[4],
+            &s.costs[5],
+            &s.unpriced,
+            &s.usage_missing,
+            &s.tps_sum,
+            &s.tps_count,
+            &s.context_length_exceeded,
+            &List(&latency_bins),
+            &List(&latency_counts),
+            &List(&ttft_bins),
+            &List(&ttft_counts),
+            &List(&context_bins),
+            &List(&context_counts),
+            &false,
+            &a0,
+            &a1,
+            &a2,
+            &a3,
+            &a4,
+            &a5,
+            &a6,
+            &a7,
         ])?;
     }
     Ok(added)

@@ -2,24 +2,10 @@
 
 use std::collections::HashSet;
 
-use duckdb::types::Value;
-use duckdb::{Appender, Connection, params};
-
 use super::indexed::{Indexed, SLOTS};
+use super::raw::{List, RawAppender, RawConnection};
 use crate::StoreError;
 use crate::rows::{SpanRow, WriteBatch};
-
-fn opt_str(value: &Option<std::sync::Arc<str>>) -> Option<&str> {
-    value.as_deref()
-}
-
-fn string_list(items: &[String]) -> Value {
-    if items.is_empty() {
-        Value::Null
-    } else {
-        Value::List(items.iter().map(|s| Value::Text(s.clone())).collect())
-    }
-}
 
 /// The `meta` key holding the sequence number of the last log record loaded into the database.
 pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
@@ -31,7 +17,7 @@ pub(crate) const LOADED_SEQ_KEY: &str = "wal_loaded_seq";
 /// sequence number of the last log record they came from. Dropped without
 /// [`Transaction::commit`] (or after any error), it rolls back and nothing of it is stored.
 pub(crate) struct Transaction<'a> {
-    conn: &'a Connection,
+    conn: &'a RawConnection,
     indexed: &'a Indexed,
     appenders: Option<Appenders<'a>>,
     new_resources: HashSet<u64>,
@@ -48,16 +34,16 @@ pub(crate) struct Transaction<'a> {
 const FLUSH_ROWS: usize = 20_000;
 
 struct Appenders<'a> {
-    resources: Appender<'a>,
-    spans: Appender<'a>,
-    rollup: Appender<'a>,
-    parts: Appender<'a>,
-    logs: Appender<'a>,
+    resources: RawAppender<'a>,
+    spans: RawAppender<'a>,
+    rollup: RawAppender<'a>,
+    parts: RawAppender<'a>,
+    logs: RawAppender<'a>,
 }
 
 impl<'a> Transaction<'a> {
-    pub(crate) fn begin(conn: &'a Connection, indexed: &'a Indexed) -> Result<Self, StoreError> {
-        conn.execute_batch("BEGIN TRANSACTION")?;
+    pub(crate) fn begin(conn: &'a RawConnection, indexed: &'a Indexed) -> Result<Self, StoreError> {
+        conn.execute("BEGIN TRANSACTION")?;
         let mut transaction = Transaction {
             conn,
             indexed,
@@ -112,10 +98,10 @@ impl<'a> Transaction<'a> {
         if let Some(mut appenders) = self.appenders.take() {
             appenders.flush()?;
         }
-        self.conn
-            .prepare_cached("UPDATE meta SET value = ? WHERE key = ?")?
-            .execute(params![loaded_seq.to_string(), LOADED_SEQ_KEY])?;
-        self.conn.execute_batch("COMMIT")?;
+        self.conn.execute(&format!(
+            "UPDATE meta SET value = '{loaded_seq}' WHERE key = '{LOADED_SEQ_KEY}'"
+        ))?;
+        self.conn.execute("COMMIT")?;
         self.open = false;
         known_resources.extend(self.new_resources.drain());
         Ok(self.rollup_rows)
@@ -139,7 +125,7 @@ impl Drop for Transaction<'_> {
         // is then rolled back (after the rollback it would auto-commit the rows).
         drop(self.appenders.take());
         if self.open {
-            let _ = self.conn.execute_batch("ROLLBACK");
+            let _ = self.conn.execute("ROLLBACK");
         }
     }
 }
@@ -162,11 +148,11 @@ fn append_all(
         if known_resources.contains(&row.resource_id) || !new_resources.insert(row.resource_id) {
             continue;
         }
-        resources.append_row(params![
-            row.resource_id,
-            row.attributes,
-            row.schema_url,
-            row.dropped_attributes
+        resources.row(&[
+            &row.resource_id,
+            &row.attributes,
+            &row.schema_url,
+            &row.dropped_attributes,
         ])?;
     }
     for batch in batches {
@@ -178,44 +164,38 @@ fn append_all(
     let rollup_rows = super::rollup::append(rollup, indexed, batches)?;
 
     for p in batches.iter().flat_map(|b| &b.trace_parts) {
-        let services = Value::List(
-            p.services
-                .iter()
-                .map(|s| Value::Text(s.to_string()))
-                .collect(),
-        );
-        parts.append_row(params![
-            p.trace_id,
-            p.start_ns,
-            p.end_ns,
-            p.span_count,
-            p.error_count,
-            p.genai_count,
-            p.input_tokens,
-            p.output_tokens,
-            opt_str(&p.root_service),
-            p.root_name,
-            services,
-            p.cost_total,
+        parts.row(&[
+            &p.trace_id,
+            &p.start_ns,
+            &p.end_ns,
+            &p.span_count,
+            &p.error_count,
+            &p.genai_count,
+            &p.input_tokens,
+            &p.output_tokens,
+            &p.root_service,
+            &p.root_name,
+            &List(&p.services),
+            &p.cost_total,
         ])?;
     }
     for l in batches.iter().flat_map(|b| &b.logs) {
-        logs.append_row(params![
-            l.time_ns,
-            l.observed_ns,
-            l.trace_id,
-            l.span_id,
-            l.severity_number,
-            l.severity_text,
-            l.event_name,
-            l.body,
-            l.attributes,
-            &*l.service_name,
-            l.resource_id,
-            &*l.scope_name,
-            opt_str(&l.scope_version),
-            l.flags,
-            l.dropped_attributes,
+        logs.row(&[
+            &l.time_ns,
+            &l.observed_ns,
+            &l.trace_id,
+            &l.span_id,
+            &l.severity_number,
+            &l.severity_text,
+            &l.event_name,
+            &l.body,
+            &l.attributes,
+            &l.service_name,
+            &l.resource_id,
+            &l.scope_name,
+            &l.scope_version,
+            &l.flags,
+            &l.dropped_attributes,
         ])?;
     }
     Ok(rollup_rows)
@@ -223,73 +203,73 @@ fn append_all(
 
 /// Appends one span row, with its indexed attribute values in slot order.
 fn append_span(
-    spans: &mut Appender<'_>,
+    spans: &mut RawAppender<'_>,
     r: &SpanRow,
     indexed: &[Option<&str>; SLOTS],
 ) -> Result<(), StoreError> {
     let g = &r.genai;
     let cost = g.cost.as_ref();
     let [a0, a1, a2, a3, a4, a5, a6, a7] = indexed;
-    spans.append_row(params![
-        r.trace_id,
-        r.span_id,
-        r.parent_span_id,
-        r.start_ns,
-        r.end_ns,
-        r.end_ns - r.start_ns,
-        r.name,
-        r.kind,
-        r.status_code,
-        r.status_message,
-        &*r.service_name,
-        opt_str(&r.service_version),
-        r.resource_id,
-        &*r.scope_name,
-        opt_str(&r.scope_version),
-        opt_str(&r.scope_extra),
-        r.trace_state,
-        r.flags,
-        r.attributes,
-        r.events,
-        r.links,
-        r.dropped[0],
-        r.dropped[1],
-        r.dropped[2],
-        g.operation,
-        g.provider,
-        g.request_model,
-        g.response_model,
-        g.usage.input_tokens,
-        g.usage.output_tokens,
-        g.usage.cache_read_input_tokens,
-        g.usage.cache_write_input_tokens,
-        g.usage.reasoning_output_tokens,
-        string_list(&g.finish_reasons),
-        g.response_id,
-        g.conversation_id,
-        g.agent_name,
-        g.agent_id,
-        g.tool_name,
-        g.tool_type,
-        g.tool_call_id,
-        g.error_type,
-        g.time_to_first_chunk,
-        g.model_family,
-        g.user_id,
-        g.output_tokens_per_second,
-        g.max_chunk_gap,
-        g.usage_missing,
-        cost.map(|c| c.total),
-        cost.map(|c| c.input),
-        cost.map(|c| c.cache_read),
-        cost.map(|c| c.cache_write),
-        cost.map(|c| c.output),
-        cost.map(|c| c.reasoning),
-        cost.map(|c| c.priced_as.as_str()),
-        g.context_window_use,
-        g.context_length_exceeded,
-        r.genai_json,
-        g.retrieval.is_some(),
+    spans.row(&[
+        &r.trace_id,
+        &r.span_id,
+        &r.parent_span_id,
+        &r.start_ns,
+        &r.end_ns,
+        &(r.end_ns - r.start_ns),
+        &r.name,
+        &r.kind,
+        &r.status_code,
+        &r.status_message,
+        &r.service_name,
+        &r.service_version,
+        &r.resource_id,
+        &r.scope_name,
+        &r.scope_version,
+        &r.scope_extra,
+        &r.trace_state,
+        &r.flags,
+        &r.attributes,
+        &r.events,
+        &r.links,
+        &r.dropped[0],
+        &r.dropped[1],
+        &r.dropped[2],
+        &g.operation,
+        &g.provider,
+        &g.request_model,
+        &g.response_model,
+        &g.usage.input_tokens,
+        &g.usage.output_tokens,
+        &g.usage.cache_read_input_tokens,
+        &g.usage.cache_write_input_tokens,
+        &g.usage.reasoning_output_tokens,
+        &List(&g.finish_reasons),
+        &g.response_id,
+        &g.conversation_id,
+        &g.agent_name,
+        &g.agent_id,
+        &g.tool_name,
+        &g.tool_type,
+        &g.tool_call_id,
+        &g.error_type,
+        &g.time_to_first_chunk,
+        &g.model_family,
+        &g.user_id,
+        &g.output_tokens_per_second,
+        &g.max_chunk_gap,
+        &g.usage_missing,
+        &cost.map(|c| c.total),
+        &cost.map(|c| c.input),
+        &cost.map(|c| c.cache_read),
+        &cost.map(|c| c.cache_write),
+        &cost.map(|c| c.output),
+        &cost.map(|c| c.reasoning),
+        &cost.map(|c| c.priced_as.as_str()),
+        &g.context_window_use,
+        &g.context_length_exceeded,
+        &r.genai_json,
+        &g.retrieval.is_some(),
         a0,
         a1,
         a2,
@@ -298,6 +278,5 @@ fn append_span(
         a5,
         a6,
         a7,
-    ])?;
-    Ok(())
+    ])
 }
