@@ -372,11 +372,8 @@ mod tests {
         for export in exports.collect::<Vec<_>>() {
             assert_eq!(export.await.unwrap().unwrap().status(), StatusCode::OK);
         }
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let most = sink.most.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(
-            (1..=2 * cores).contains(&most),
-            "{most} at once on {cores} cores"
-        );
+        let bound = crate::receiver::max_workers();
+        assert!((1..=bound).contains(&most), "{most} at once, bound {bound}");
     }
 }

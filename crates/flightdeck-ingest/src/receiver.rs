@@ -60,12 +60,11 @@ pub struct Receiver {
 impl Receiver {
     /// Builds a receiver that hands data to `sink`, applying `limits` and counting into `stats`.
     pub fn new(sink: Arc<dyn Sink>, limits: Limits, stats: Arc<IngestStats>) -> Arc<Self> {
-        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Arc::new(Receiver {
             sink,
             limits,
             stats,
-            workers: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
+            workers: Arc::new(tokio::sync::Semaphore::new(max_workers())),
         })
     }
 
@@ -266,6 +265,11 @@ impl Receiver {
             },
         }
     }
+}
+
+/// How many exports a receiver decodes and processes at once: two per core.
+pub(crate) fn max_workers() -> usize {
+    2 * std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 /// The result of the blocking half of an export.
