@@ -1,6 +1,30 @@
 //! The `flightdeck` binary: one command per job (`serve`, queries, `loadgen`, ...).
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc instead of the system allocator: with glibc's, a sixth of the server's CPU under
+/// ingest load went to `malloc` and `free` (protobuf decoding, rows and log records allocate
+/// many small strings on one thread and free them on another).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// How long mimalloc keeps freed memory before returning it to the OS, in milliseconds, unless
+/// `MIMALLOC_PURGE_DELAY` says otherwise. Its default (1 s) held about 100 MiB more at peak under
+/// ingest load; 10 ms measured no slower.
+const PURGE_DELAY_MS: i64 = 10;
+
+/// `mi_option_purge_delay` in mimalloc's option enum (`mimalloc.h`); the Rust binding does not
+/// name it.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+#[allow(unsafe_code)]
+fn tune_allocator() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: `mi_option_set` stores a value in mimalloc's option table; it takes no
+        // pointers and is called before any other thread exists.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
+}
 use flightdeck::{
     analysis, client, config, config_check, demo, loadgen, mcp, mock_llm, querybench, serve,
 };
@@ -191,6 +215,7 @@ fn init_logging(default: &str) {
 }
 
 fn main() -> anyhow::Result<()> {
+    tune_allocator();
     let cli = Cli::parse();
     // The MCP stdio server talks to an agent; its stderr stays quiet unless something is wrong.
     init_logging(match cli.command {
