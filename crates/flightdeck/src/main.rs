@@ -14,7 +14,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// How long mimalloc keeps freed memory before returning it to the OS, in milliseconds, unless
 /// `MIMALLOC_PURGE_DELAY` says otherwise. Measured on 10 million plain spans over HTTP: 100 ms
-/// sustained 95,100–98,500 spans/s at peaks of 824–846 MiB; 10 ms 91,700–92,900 at 798–816 MiB
+/// sustained 95,100–98,500 spans/s at peaks of 824–846 MiB; 10 ms 91,700–92,900 at 796–798 MiB
 /// (returning and faulting pages back in costs CPU); mimalloc's default of 1 s 95,300 at 860 MiB.
 const PURGE_DELAY_MS: i64 = 100;
 
